@@ -1,0 +1,3 @@
+from devdoctor.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,20 @@
+"""The rule-author API: everything a rule module may import from devdoctor."""
+
+from devdoctor.context import Context, ProcessInfo
+from devdoctor.fix import Applicability, EnvChange, EnvOp, FileEdit, Fix
+from devdoctor.rule import Diagnostic, Rule, Scope, Signature, Status
+
+__all__ = [
+    "Applicability",
+    "Context",
+    "Diagnostic",
+    "EnvChange",
+    "EnvOp",
+    "FileEdit",
+    "Fix",
+    "ProcessInfo",
+    "Rule",
+    "Scope",
+    "Signature",
+    "Status",
+]

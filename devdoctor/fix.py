@@ -1,0 +1,201 @@
+"""Fixes are data: edits that each hold the state they expect and the state they leave."""
+
+from __future__ import annotations
+
+import base64
+import difflib
+import enum
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+
+class Applicability(enum.Enum):
+    SAFE = "safe"  # applied by `fix --apply`
+    UNSAFE = "unsafe"  # needs --unsafe-fixes (or the rule named) and a confirmation
+    DISPLAY_ONLY = "display-only"  # devdoctor shows what to do; it never applies it
+
+
+class Conflict(Exception):
+    """The world is not in the state an edit expects: nothing may be written."""
+
+
+class Edit(Protocol):
+    kind: ClassVar[str]
+
+    def describe(self) -> str: ...
+    def preview(self) -> str: ...
+    def conflict(self) -> str | None: ...
+    def apply(self) -> None: ...
+    def inverse(self) -> Edit: ...
+    def to_json(self) -> dict[str, Any]: ...
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def _text(data: bytes | None) -> list[str]:
+    if data is None:
+        return []
+    return data.decode("utf-8", "replace").splitlines(keepends=True)
+
+
+def unified_diff(path: str, before: bytes | None, after: bytes | None) -> str:
+    if b"\0" in (before or b"") + (after or b""):
+        old = "absent" if before is None else f"{len(before)} bytes"
+        new = "absent" if after is None else f"{len(after)} bytes"
+        return f"Binary file {path}: {old} -> {new}\n"
+    lines = difflib.unified_diff(
+        _text(before),
+        _text(after),
+        fromfile="/dev/null" if before is None else f"a{path}",
+        tofile="/dev/null" if after is None else f"b{path}",
+    )
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+                   for line in lines)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write via a temp file in the same directory and rename: a kill never leaves half a file."""
+    try:
+        st: os.stat_result | None = path.stat()
+    except FileNotFoundError:
+        st = None
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".devdoctor-tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        if st is not None:
+            os.chmod(tmp, st.st_mode & 0o7777)
+            if hasattr(os, "chown") and os.geteuid() == 0:
+                os.chown(tmp, st.st_uid, st.st_gid)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@dataclass(frozen=True)
+class FileEdit:
+    """Turn a file's content `before` (None: absent) into `after` (None: removed)."""
+
+    kind: ClassVar[str] = "file"
+    path: Path
+    before: bytes | None
+    after: bytes | None
+
+    @classmethod
+    def write(cls, path: str | os.PathLike[str], after: bytes | str | None) -> FileEdit:
+        """An edit from the file's current state; symlinks are followed so a link stays a link."""
+        real = Path(os.path.realpath(path))
+        data = after.encode() if isinstance(after, str) else after
+        return cls(real, _read(real), data)
+
+    def describe(self) -> str:
+        if self.before is None:
+            return f"create {self.path}"
+        if self.after is None:
+            return f"remove {self.path}"
+        return f"edit {self.path}"
+
+    def preview(self) -> str:
+        return unified_diff(str(self.path), self.before, self.after)
+
+    def conflict(self) -> str | None:
+        now = _read(self.path)
+        if now == self.before:
+            return None
+        if now is None:
+            return f"{self.path} was removed since it was checked"
+        if self.before is None:
+            return f"{self.path} was created since it was checked"
+        return f"{self.path} changed since it was checked"
+
+    def apply(self) -> None:
+        if self.after is None:
+            self.path.unlink(missing_ok=True)
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(self.path, self.after)
+
+    def inverse(self) -> FileEdit:
+        return FileEdit(self.path, self.after, self.before)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "path": str(self.path),
+                "before": _b64(self.before), "after": _b64(self.after)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FileEdit:
+        return cls(Path(data["path"]), _unb64(data["before"]), _unb64(data["after"]))
+
+
+def _b64(data: bytes | None) -> str | None:
+    return None if data is None else base64.b64encode(data).decode()
+
+
+def _unb64(text: str | None) -> bytes | None:
+    return None if text is None else base64.b64decode(text)
+
+
+class EnvOp(enum.Enum):
+    SET = "set"
+    PREPEND = "prepend"  # path lists: new${VAR:+:$VAR}, never overwrite
+    UNSET = "unset"
+
+
+@dataclass(frozen=True)
+class EnvChange:
+    """An environment variable to persist in the target chosen by `fix --target`."""
+
+    name: str
+    value: str = ""
+    op: EnvOp = EnvOp.SET
+
+    def applied_to(self, env: dict[str, str]) -> None:
+        """What a new shell would see once the change is active."""
+        if self.op is EnvOp.UNSET:
+            env.pop(self.name, None)
+        elif self.op is EnvOp.PREPEND and env.get(self.name):
+            env[self.name] = f"{self.value}:{env[self.name]}"
+        else:
+            env[self.name] = self.value
+
+    def describe(self, current: str | None) -> str:
+        old = "(unset)" if current is None else current
+        if self.op is EnvOp.UNSET:
+            return f"{self.name}: {old} -> (unset)"
+        verb = " (prepended)" if self.op is EnvOp.PREPEND else ""
+        return f"{self.name}: {old} -> {self.value}{verb}"
+
+
+EDIT_KINDS: dict[str, Any] = {FileEdit.kind: FileEdit}
+
+
+def edit_from_json(data: dict[str, Any]) -> Edit:
+    kind = EDIT_KINDS.get(data.get("kind", ""))
+    if kind is None:
+        raise ValueError(f"unknown edit kind {data.get('kind')!r}")
+    edit: Edit = kind.from_json(data)
+    return edit
+
+
+@dataclass(frozen=True)
+class Fix:
+    title: str
+    applicability: Applicability
+    edits: tuple[Edit, ...] = ()
+    env: tuple[EnvChange, ...] = ()  # resolved into edits for the chosen --target
+    instructions: str = ""  # what to run by hand (display-only fixes, live shells)

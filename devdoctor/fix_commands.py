@@ -1,0 +1,110 @@
+"""`devdoctor fix` (preview, apply, verify) and `devdoctor undo`."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from devdoctor import fixing, journal, report
+from devdoctor.commands import Session, confirm, open_session, run_rules
+from devdoctor.errors import DevdoctorError
+from devdoctor.fix import Applicability
+from devdoctor.journal import Journal
+
+RESOLVED = {fixing.Outcome.FIXED, fixing.Outcome.NEW_SHELL}
+
+
+def fix(chosen: Sequence[str], apply: bool, unsafe: bool, yes: bool, target: str,
+        python: str | None) -> int:
+    from devdoctor import paths, persist
+
+    session = open_session(chosen, python)
+    persist.resolve_kind(target, session.ctx.location)  # a bad --target is a usage error now
+    named = {r.code for r in session.rules} if chosen else set()
+    if not apply:
+        return _preview(session, target, unsafe, named)
+    with journal.locked(paths.state_dir()):  # a second `fix --apply` waits, then re-checks
+        return _apply(session, target, unsafe, yes, named)
+
+
+def _preview(session: Session, target: str, unsafe: bool, named: set[str]) -> int:
+    from devdoctor.text import render_plan
+
+    results = run_rules(session)
+    planned = fixing.plan(results, session.ctx, target)
+    applicable = [p for p in planned if fixing.wanted(p, unsafe, named)]
+    unsafe_left = [p for p in planned if p.fix.applicability is Applicability.UNSAFE
+                   and p not in applicable]
+    footer = ["", "Dry run: nothing was written."]
+    if applicable:
+        footer.append(f"`devdoctor fix --apply` applies {len(applicable)} of these fixes.")
+    if unsafe_left:
+        footer.append(f"{len(unsafe_left)} unsafe fix(es) also need --unsafe-fixes "
+                      "(or the rule named) and a confirmation.")
+    model = {"fixes": [report.planned_model(p) for p in planned], "footer": footer}
+    report.emit(model, "text", render_plan)
+    return report.exit_code([r.status.value for r in results], strict=False)
+
+
+def _apply(session: Session, target: str, unsafe: bool, yes: bool, named: set[str]) -> int:
+    from devdoctor import paths
+    from devdoctor.text import render_applied
+
+    ctx = session.ctx
+    results = run_rules(session)
+    planned = fixing.plan(results, ctx, target)
+    chosen = [p for p in planned if fixing.wanted(p, unsafe, named)]
+    risky = [p for p in chosen if p.fix.applicability is Applicability.UNSAFE]
+    if risky:
+        titles = "; ".join(p.label for p in risky)
+        if not confirm(f"Apply unsafe fix(es): {titles}?", yes):
+            chosen = [p for p in chosen if p not in risky]
+    applied = fixing.apply(chosen, ctx, Journal(paths.state_dir()),
+                           lambda p: fixing.plan_one(p.rule, p.diagnostic, p.fix, ctx, target))
+    skipped = len(planned) - len(chosen)
+    footer = []
+    if skipped:
+        footer.append(f"{skipped} fix(es) not applied (unsafe or display-only): "
+                      "`devdoctor fix` shows them.")
+    if any(a.outcome in RESOLVED for a in applied):
+        footer.append("`devdoctor undo` reverts this run.")
+    report.emit({"applied": report.applied_model(applied), "footer": footer}, "text",
+                render_applied)
+    if any(r.status.value == "error" for r in results):
+        return 3
+    resolved = {a.planned.rule.code for a in applied if a.outcome in RESOLVED}
+    unresolved = any(a.outcome not in RESOLVED for a in applied)
+    still_failing = any(r.status.value == "fail" and r.rule.code not in resolved for r in results)
+    return 1 if unresolved or still_failing else 0
+
+
+def undo(list_only: bool, yes: bool) -> int:
+    from devdoctor import paths
+    from devdoctor.text import render_lines
+
+    book = Journal(paths.state_dir())
+    if list_only:
+        lines = [f"{r.id}  {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(r.created))}  "
+                 f"{r.status:<8} {'; '.join(r.fixes)}" for r in book.runs()]
+        report.emit({"lines": lines or ["The journal is empty."]}, "text", render_lines)
+        return 0
+    with journal.locked(paths.state_dir()):
+        run = book.last_undoable()
+        if run is None:
+            report.emit({"lines": ["Nothing to undo."]}, "text", render_lines)
+            return 0
+        to_apply, changed = journal.undo_edits(run)
+        if changed:
+            lines = [f"Refusing to undo {run.id}: files changed since devdoctor wrote them:"]
+            lines += [diff for _, diff in changed]
+            report.emit({"lines": lines}, "text", render_lines)
+            return 1
+        lines = [f"Undo {run.id}: {'; '.join(run.fixes)}"]
+        lines += [f"  {edit.describe()}" for edit in to_apply]
+        report.emit({"lines": lines}, "text", render_lines)
+        if not confirm("Undo this run?", yes):
+            raise DevdoctorError("undo cancelled; nothing changed")
+        journal.apply_all(to_apply)
+        book.mark(run, "undone")
+    report.emit({"lines": [f"Undone: {len(to_apply)} change(s) reverted."]}, "text", render_lines)
+    return 0

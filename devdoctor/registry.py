@@ -1,0 +1,130 @@
+"""Find rules (bundled modules and `devdoctor.rules` entry points), validate, select."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from types import ModuleType
+
+from devdoctor.errors import UsageError
+from devdoctor.rule import Rule
+
+ENTRY_POINT_GROUP = "devdoctor.rules"
+CODE = re.compile(r"^[A-Z]{2,5}[0-9]{3}$")
+NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+DOC_SECTIONS = ("## What it does", "## Why is this bad?", "## Fix", "## Fix safety")
+
+
+@dataclass(frozen=True)
+class BrokenPlugin:
+    """A plugin that could not be loaded or validated; reported, never fatal."""
+
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Registry:
+    rules: tuple[Rule, ...]
+    broken: tuple[BrokenPlugin, ...] = ()
+
+    def find(self, ref: str) -> Rule | None:
+        ref_upper = ref.upper()
+        for rule in self.rules:
+            if rule.code == ref_upper or rule.name == ref.lower():
+                return rule
+        return None
+
+    def resolve(self, refs: Iterable[str], what: str = "rule") -> list[Rule]:
+        found = []
+        for ref in refs:
+            rule = self.find(ref)
+            if rule is None:
+                raise UsageError(f"unknown {what} {ref!r} (see `devdoctor rules`)")
+            found.append(rule)
+        return found
+
+    def select(self, chosen: Iterable[str], select: Iterable[str],
+               ignore: Mapping[str, str]) -> list[Rule]:
+        """Rules named on the command line, else config `select` (default all), minus `ignore`."""
+        chosen = list(chosen)
+        if chosen:
+            return sorted(set(self.resolve(chosen)), key=lambda r: r.code)
+        base = self.resolve(select, "rule in select") if select else list(self.rules)
+        ignored = {r.code for ref in ignore if (r := self.find(ref))}
+        return sorted((r for r in set(base) if r.code not in ignored), key=lambda r: r.code)
+
+    def unmatched_ignores(self, ignore: Mapping[str, str]) -> list[str]:
+        return [ref for ref in ignore if self.find(ref) is None]
+
+
+def rules_in(module: ModuleType) -> list[Rule]:
+    found = [value for value in vars(module).values() if isinstance(value, Rule)]
+    return [replace(rule, doc=rule.doc or (module.__doc__ or "").strip()) for rule in found]
+
+
+def validate(rule: Rule) -> str | None:
+    if not CODE.match(rule.code):
+        return f"bad code {rule.code!r} (want letters then 3 digits, e.g. DD101)"
+    if not NAME.match(rule.name):
+        return f"bad name {rule.name!r} (want kebab-case)"
+    if not callable(rule.check):
+        return "check is not callable"
+    return None
+
+
+def _bundled() -> list[Rule]:
+    from devdoctor import rules as package
+
+    found: list[Rule] = []
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        found.extend(rules_in(module))
+    return found
+
+
+def _plugins() -> Iterable[tuple[str, list[Rule] | BrokenPlugin]]:
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        label = f"{ep.name} ({ep.value})"
+        try:
+            loaded = ep.load()
+        except Exception as exc:  # a plugin's import error must not stop the others
+            yield label, BrokenPlugin(label, f"cannot load: {type(exc).__name__}: {exc}")
+            continue
+        if isinstance(loaded, Rule):
+            yield label, [replace(loaded, doc=loaded.doc or (loaded.check.__doc__ or ""))]
+        elif isinstance(loaded, ModuleType) and rules_in(loaded):
+            yield label, rules_in(loaded)
+        else:
+            yield label, BrokenPlugin(label, "entry point is neither a Rule nor a module with one")
+
+
+def load() -> Registry:
+    rules: list[Rule] = []
+    broken: list[BrokenPlugin] = []
+    for rule in _bundled():
+        problem = validate(rule)
+        if problem:  # a bundled rule is our own bug: fail loudly
+            raise RuntimeError(f"bundled rule {rule.code}: {problem}")
+        rules.append(rule)
+    for label, loaded in _plugins():
+        if isinstance(loaded, BrokenPlugin):
+            broken.append(loaded)
+            continue
+        for rule in loaded:
+            problem = validate(rule)
+            taken = next((r for r in rules if r.code == rule.code or r.name == rule.name), None)
+            if problem is None and taken is not None:
+                problem = f"{rule.code} {rule.name} clashes with {taken.code} {taken.name}"
+            if problem:
+                broken.append(BrokenPlugin(label, problem))
+            else:
+                rules.append(rule)
+    return Registry(tuple(sorted(rules, key=lambda r: r.code)), tuple(broken))

@@ -1,0 +1,90 @@
+"""The rule-author API: what a rule is and what its check yields."""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from devdoctor.context import Context
+    from devdoctor.fix import Fix
+
+
+class Status(enum.Enum):
+    """A rule's verdict. Declared from best to worst: the order is the severity."""
+
+    PASS = "pass"
+    SKIP = "skip"  # could not check
+    WARN = "warn"
+    FAIL = "fail"
+    ERROR = "error"  # the rule itself crashed or timed out
+
+    @property
+    def rank(self) -> int:
+        return list(Status).index(self)
+
+
+class Scope(enum.Enum):
+    ENVIRONMENT = "environment"
+    REPOSITORY = "repository"
+    HOOK = "hook-safe"  # fast, offline, read-only: may run in a git hook
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    status: Status
+    message: str
+    facts: Mapping[str, Any] = field(default_factory=dict)
+    fix: Fix | None = None
+    # Identifies "the same problem" when the check runs again after a fix.
+    key: str = ""
+
+    @property
+    def identity(self) -> str:
+        return self.key or self.message
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A regex recognising the rule's problem in log output; named groups become facts."""
+
+    pattern: str
+    message: str  # str.format()-ed with the facts
+    flags: int = 0
+
+    def compiled(self) -> re.Pattern[str]:
+        return re.compile(self.pattern, self.flags)
+
+
+CheckFn = Callable[["Context", Any], Iterable[Diagnostic]]
+LogFixFn = Callable[["Context", Mapping[str, str]], "Fix | None"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str  # DD + 3 digits: 1xx native libraries, 2xx Hugging Face, 3xx git
+    name: str  # kebab-case
+    summary: str
+    scope: Scope
+    check: CheckFn  # only reads; never writes, never prompts
+    fixable: bool = False
+    signatures: tuple[Signature, ...] = ()
+    settings: type[Any] | None = None  # a dataclass filled from config
+    fix_from_log: LogFixFn | None = None
+    doc: str = ""  # filled by the registry from the module docstring
+
+    @property
+    def category(self) -> str:
+        return category_of(self.code)
+
+
+CATEGORIES = {"1": "Native libraries", "2": "Hugging Face Hub", "3": "Git repository"}
+
+
+def category_of(code: str) -> str:
+    if code.startswith("DD") and len(code) == 5:
+        return CATEGORIES.get(code[2], "Other")
+    return "Plugins"
