@@ -79,8 +79,10 @@ def apply(chosen: Sequence[Planned], ctx: Context, journal: Journal,
     for original in chosen:
         planned = replan(original)  # env edits against the files as they are now
         if not planned.edits:
-            outcome = Outcome.NOT_APPLIED if planned.fix.env else Outcome.NOT_FIXED
-            done.append(Applied(planned, outcome, planned.instructions or "nothing to write"))
+            if planned.where:  # already persisted there by an earlier run: verify it
+                done.append(Applied(planned, Outcome.FIXED))
+            else:  # --target print, or a fix with nothing to write
+                done.append(Applied(planned, Outcome.NOT_APPLIED, planned.instructions))
             continue
         staged = journal.save(replace(run, fixes=(*run.fixes, planned.label),
                                       edits=(*run.edits, *planned.edits)))

@@ -100,7 +100,6 @@ def managed(kind: str, location: Location, env: Mapping[str, str]) -> list[EnvCh
 # --- rendering a target's files for a complete set of changes -------------------------------
 
 def _with_block_at_end(text: str, addition: str) -> str:
-    text = shells.strip_blocks(text)
     if not addition:
         return text
     if text and not text.endswith("\n"):
@@ -170,7 +169,7 @@ def render(kind: str, location: Location, env: Mapping[str, str],
         path, dialect = rc_file(env)
         set_lines = shells.fish_set if dialect == "fish" else shells.sh_set
         addition = shells.block(set_lines(changes, save=False), changes) if changes else ""
-        out.append(_edit(path, _with_block_at_end(_read(path) or "", addition)))
+        out.append(_edit(path, _with_block_at_end(shells.strip_blocks(_read(path) or ""), addition)))
     return [edit for edit in out if edit is not None]
 
 
@@ -192,7 +191,7 @@ def plan(new: Sequence[EnvChange], requested: str, location: Location,
          env: Mapping[str, str]) -> Persisted:
     kind = resolve_kind(requested, location)
     if kind == "print":
-        return Persisted("print", (), export_lines(new))
+        return Persisted("", (), "run in your shell: " + "; ".join(export_lines(new).splitlines()))
     changes = merge(managed(kind, location, env), new)
     try:
         edits = render(kind, location, env, changes)
