@@ -19,19 +19,29 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-Rules = Annotated[list[str] | None, typer.Argument(metavar="[RULE]...",
-                                                   help="Rule codes (DD302) or names.")]
-Python = Annotated[str | None, typer.Option("--python", help="Examine this interpreter's "
-                                            "environment (default: $VIRTUAL_ENV, $CONDA_PREFIX, "
-                                            "python3 on PATH).")]
+Rules = Annotated[
+    list[str] | None, typer.Argument(metavar="[RULE]...", help="Rule codes (DD302) or names.")
+]
+Python = Annotated[
+    str | None,
+    typer.Option(
+        "--python",
+        help="Examine this interpreter's "
+        "environment (default: $VIRTUAL_ENV, $CONDA_PREFIX, "
+        "python3 on PATH).",
+    ),
+]
 Format = Annotated[str, typer.Option("--format", help="text or json.")]
 
 
 @app.command()
-def check(rules: Rules = None, python: Python = None, format: Format = "text",
-          verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Facts and timings.")] = False,
-          strict: Annotated[bool, typer.Option("--strict", help="Also fail on warn and skip.")]
-          = False) -> int:
+def check(
+    rules: Rules = None,
+    python: Python = None,
+    format: Format = "text",
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Facts and timings.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Also fail on warn and skip.")] = False,
+) -> int:
     """Run the rules and report what is wrong."""
     from devdoctor import commands
 
@@ -39,16 +49,24 @@ def check(rules: Rules = None, python: Python = None, format: Format = "text",
 
 
 @app.command()
-def fix(rules: Rules = None,
-        apply: Annotated[bool, typer.Option("--apply", help="Write the fixes (default: preview).")]
-        = False,
-        unsafe_fixes: Annotated[bool, typer.Option("--unsafe-fixes", help="Include unsafe fixes.")]
-        = False,
-        yes: Annotated[bool, typer.Option("--yes", "-y", help="Confirm without asking.")] = False,
-        target: Annotated[str, typer.Option("--target", help="Where environment variables are "
-                                            "persisted: auto, conda, venv, shell or print.")]
-        = "auto",
-        python: Python = None) -> int:
+def fix(
+    rules: Rules = None,
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Write the fixes (default: preview).")
+    ] = False,
+    unsafe_fixes: Annotated[
+        bool, typer.Option("--unsafe-fixes", help="Include unsafe fixes.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Confirm without asking.")] = False,
+    target: Annotated[
+        str,
+        typer.Option(
+            "--target",
+            help="Where environment variables are persisted: auto, conda, venv, shell or print.",
+        ),
+    ] = "auto",
+    python: Python = None,
+) -> int:
     """Preview fixes as diffs; with --apply write them, re-check, and journal them for undo."""
     from devdoctor import fix_commands
 
@@ -56,9 +74,10 @@ def fix(rules: Rules = None,
 
 
 @app.command()
-def undo(list_runs: Annotated[bool, typer.Option("--list", help="Show the journal.")] = False,
-         yes: Annotated[bool, typer.Option("--yes", "-y", help="Confirm without asking.")] = False
-         ) -> int:
+def undo(
+    list_runs: Annotated[bool, typer.Option("--list", help="Show the journal.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Confirm without asking.")] = False,
+) -> int:
     """Revert the last applied fix run (refuses if a file changed since)."""
     from devdoctor import fix_commands
 
@@ -82,9 +101,13 @@ def explain(rule: Annotated[str, typer.Argument(help="A rule code or name.")]) -
 
 
 @app.command()
-def diagnose(files: Annotated[list[str] | None, typer.Argument(
-                 metavar="[FILE]...", help="Logs to read; - or nothing reads stdin.")] = None,
-             format: Format = "text") -> int:
+def diagnose(
+    files: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="[FILE]...", help="Logs to read; - or nothing reads stdin."),
+    ] = None,
+    format: Format = "text",
+) -> int:
     """Recognise known problems in pasted error output or a log file."""
     from devdoctor import commands
 
@@ -122,7 +145,10 @@ def main(argv: list[str] | None = None) -> int:
 
         log = log_crash(traceback.format_exc())
         kind = sys.exc_info()[0]
-        print(f"devdoctor: internal error ({kind.__name__ if kind else '?'}); "
-              f"the traceback is in {log}", file=sys.stderr)
+        print(
+            f"devdoctor: internal error ({kind.__name__ if kind else '?'}); "
+            f"the traceback is in {log}",
+            file=sys.stderr,
+        )
         return 3
     return code if isinstance(code, int) else 0

@@ -7,7 +7,6 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,9 +34,14 @@ def open_session(chosen: Sequence[str], python: str | None) -> Session:
     config = config_mod.load(Path.cwd(), dict(os.environ), paths.user_config_file())
     reg = registry.load()
     rules = reg.select(chosen, config.select, config.ignore)
-    notes = [f"ignore entry {ref!r} matches no rule" for ref in reg.unmatched_ignores(config.ignore)]
-    notes += [f"settings table [rules.{name}] matches no rule" for name in config.rules
-              if reg.find(name) is None]
+    notes = [
+        f"ignore entry {ref!r} matches no rule" for ref in reg.unmatched_ignores(config.ignore)
+    ]
+    notes += [
+        f"settings table [rules.{name}] matches no rule"
+        for name in config.rules
+        if reg.find(name) is None
+    ]
     ctx = default_context(config, python)
     ctx.location  # noqa: B018 -- a bad --python is a usage error before anything runs
     return Session(ctx, reg, rules, notes)
@@ -68,9 +72,11 @@ def run_rules(session: Session, show_spinner: bool = True) -> list[engine.Result
 
     names = ", ".join(r.code for r in session.rules)
     with spinner(f"checking {names}") if show_spinner else _nothing() as status:
+
         def done(rule: Rule) -> None:
             if status is not None:
                 status.update(f"checked {rule.code}")
+
         results = engine.run(session.rules, session.ctx, on_done=done)
     crashed = [r for r in results if r.traceback]
     if crashed:
@@ -94,15 +100,23 @@ def target_model(ctx: Context, with_facts: bool) -> dict[str, Any]:
             facts = ctx.target()
         except Exception as exc:  # the report still renders: say why facts are missing
             return {**model, "error": str(exc)}
-        keep = ("version", "implementation", "platform", "machine", "glibc", "prefix",
-                "site_packages", "is_venv", "is_conda")
+        keep = (
+            "version",
+            "implementation",
+            "platform",
+            "machine",
+            "glibc",
+            "prefix",
+            "site_packages",
+            "is_venv",
+            "is_conda",
+        )
         model.update({k: facts.get(k) for k in keep})
         model["distributions"] = len(facts.get("distributions", []))
     return model
 
 
-def check(chosen: Sequence[str], python: str | None, fmt: str, verbose: bool,
-          strict: bool) -> int:
+def check(chosen: Sequence[str], python: str | None, fmt: str, verbose: bool, strict: bool) -> int:
     check_format(fmt)
     session = open_session(chosen, python)
     want_facts = fmt == "json" or verbose
@@ -112,8 +126,9 @@ def check(chosen: Sequence[str], python: str | None, fmt: str, verbose: bool,
     results = run_rules(session, show_spinner=fmt == "text")
     if want_facts:
         facts_thread.join()
-    model = report.check_model(results, target_model(session.ctx, want_facts),
-                               session.registry.broken, session.notes)
+    model = report.check_model(
+        results, target_model(session.ctx, want_facts), session.registry.broken, session.notes
+    )
     from devdoctor.text import render_check
 
     report.emit(model, fmt, lambda m: render_check(m, verbose))
@@ -168,10 +183,19 @@ def diagnose(names: Sequence[str], fmt: str) -> int:
     model_matches = []
     for m in matches:
         fix = m.rule.fix_from_log(ctx, m.facts) if m.rule.fix_from_log else None
-        model_matches.append({"code": m.rule.code, "name": m.rule.name, "facts": m.facts,
-                              "source": m.source, "first_line": m.first_line,
-                              "where": f"{m.source}:{m.first_line}", "count": m.count,
-                              "message": m.message, "fix": report.fix_model(fix)})
+        model_matches.append(
+            {
+                "code": m.rule.code,
+                "name": m.rule.name,
+                "facts": m.facts,
+                "source": m.source,
+                "first_line": m.first_line,
+                "where": f"{m.source}:{m.first_line}",
+                "count": m.count,
+                "message": m.message,
+                "fix": report.fix_model(fix),
+            }
+        )
     model = {"schema_version": report.SCHEMA_VERSION, "matches": model_matches}
     from devdoctor.text import render_diagnose
 

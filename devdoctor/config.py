@@ -52,7 +52,9 @@ def _parse_ignore(where: str, value: Any) -> dict[str, str]:
         elif isinstance(item, dict) and isinstance(item.get("rule"), str):
             out[item["rule"]] = str(item.get("reason", ""))
         else:
-            raise UsageError(f"{where}: ignore entries are rule names or {{rule = ..., reason = ...}}")
+            raise UsageError(
+                f"{where}: ignore entries are rule names or {{rule = ..., reason = ...}}"
+            )
     return out
 
 
@@ -126,7 +128,9 @@ def build_settings(settings_type: type[Any], values: Mapping[str, Any], where: s
     for key, value in values.items():
         attr = key.replace("-", "_")
         if attr not in names:
-            raise UsageError(f"{where}: unknown setting {key!r} (known: {', '.join(sorted(names))})")
+            raise UsageError(
+                f"{where}: unknown setting {key!r} (known: {', '.join(sorted(names))})"
+            )
         default = getattr(defaults, attr)
         if default is not None and not _same_kind(default, value):
             raise UsageError(f"{where}: {key} must be {type(default).__name__}, not {value!r}")

@@ -28,8 +28,9 @@ def system_processes() -> list[ProcessInfo]:
     found = []
     for proc in psutil.process_iter(["pid", "name", "cwd", "cmdline"]):
         info = proc.info
-        found.append(ProcessInfo(info["pid"], info["name"] or "", info["cwd"],
-                                 tuple(info["cmdline"] or ())))
+        found.append(
+            ProcessInfo(info["pid"], info["name"] or "", info["cwd"], tuple(info["cmdline"] or ()))
+        )
     return found
 
 
@@ -45,7 +46,7 @@ def find_git_dir(start: Path, env: Mapping[str, str]) -> tuple[Path, Path] | Non
         if dot_git.is_file():  # worktrees and submodules: "gitdir: <path>"
             text = dot_git.read_text(errors="replace").strip()
             if text.startswith("gitdir:"):
-                return folder, (folder / text[len("gitdir:"):].strip()).resolve()
+                return folder, (folder / text[len("gitdir:") :].strip()).resolve()
     return None
 
 
@@ -74,11 +75,13 @@ class Context:
     @property
     def location(self) -> target_mod.Location:
         loc: target_mod.Location = self._cached(
-            "location", lambda: target_mod.locate(self.python, self.env))
+            "location", lambda: target_mod.locate(self.python, self.env)
+        )
         return loc
 
     def target(self) -> dict[str, Any]:
         """Facts from the target interpreter (one child process per run). Raises TargetError."""
+
         def compute() -> dict[str, Any] | target_mod.TargetError:
             python = self.location.python
             if python is None:
@@ -87,6 +90,7 @@ class Context:
                 return target_mod.probe(python, self.env)
             except target_mod.TargetError as exc:
                 return exc
+
         facts = self._cached("target", compute)
         if isinstance(facts, target_mod.TargetError):
             raise facts
@@ -99,7 +103,8 @@ class Context:
     def repo(self) -> tuple[Path, Path] | None:
         """(work tree, git dir) of the repository the user stands in, if any."""
         found: tuple[Path, Path] | None = self._cached(
-            "repo", lambda: find_git_dir(self.cwd, self.env))
+            "repo", lambda: find_git_dir(self.cwd, self.env)
+        )
         return found
 
     def persisted_env(self) -> list[Any]:
@@ -111,8 +116,15 @@ class Context:
 
     def with_env(self, env: Mapping[str, str]) -> Context:
         """The same context seen from a shell whose environment is `env`."""
-        return Context(self.cwd, dict(env), self.config, self.python, self.processes,
-                       self.clock, self.state_dir)
+        return Context(
+            self.cwd,
+            dict(env),
+            self.config,
+            self.python,
+            self.processes,
+            self.clock,
+            self.state_dir,
+        )
 
 
 def default_context(config: Config, python: str | None = None) -> Context:

@@ -56,16 +56,21 @@ def _run_one(rule: Rule, ctx: Context, settings: Any, slot: _Slot) -> None:
         slot.done.set()
 
 
-def run(rules: Iterable[Rule], ctx: Context, timeout: float | None = None,
-        on_done: Callable[[Rule], None] | None = None) -> list[Result]:
+def run(
+    rules: Iterable[Rule],
+    ctx: Context,
+    timeout: float | None = None,
+    on_done: Callable[[Rule], None] | None = None,
+) -> list[Result]:
     """Run every rule in its own daemon thread; a rule still running at its limit is abandoned."""
     limit = ctx.config.timeout if timeout is None else timeout
     started: list[tuple[Rule, _Slot, float]] = []
     for rule in rules:
         slot = _Slot()
         settings = settings_for(rule, ctx)  # config errors surface before anything runs
-        thread = threading.Thread(target=_run_one, args=(rule, ctx, settings, slot),
-                                  name=f"rule-{rule.code}", daemon=True)
+        thread = threading.Thread(
+            target=_run_one, args=(rule, ctx, settings, slot), name=f"rule-{rule.code}", daemon=True
+        )
         started.append((rule, slot, time.perf_counter()))
         thread.start()
     results = []
@@ -84,7 +89,8 @@ def _result(rule: Rule, slot: _Slot, finished: bool, limit: float) -> Result:
     duration = int(slot.seconds * 1000)
     if slot.error is not None:
         message = f"rule crashed: {type(slot.error).__name__}: {slot.error}"
-        return Result(rule, Status.ERROR, (Diagnostic(Status.ERROR, message),), duration,
-                      slot.traceback)
+        return Result(
+            rule, Status.ERROR, (Diagnostic(Status.ERROR, message),), duration, slot.traceback
+        )
     diagnostics = tuple(slot.diagnostics)
     return Result(rule, status_of(diagnostics), diagnostics, duration)

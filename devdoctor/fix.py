@@ -36,7 +36,7 @@ class Edit(Protocol):
 def _read(path: Path) -> bytes | None:
     try:
         return path.read_bytes()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
 
 
@@ -57,8 +57,9 @@ def unified_diff(path: str, before: bytes | None, after: bytes | None) -> str:
         fromfile="/dev/null" if before is None else f"a{path}",
         tofile="/dev/null" if after is None else f"b{path}",
     )
-    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
-                   for line in lines)
+    return "".join(
+        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
+    )
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -134,8 +135,12 @@ class FileEdit:
         return FileEdit(self.path, self.after, self.before)
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "path": str(self.path),
-                "before": _b64(self.before), "after": _b64(self.after)}
+        return {
+            "kind": self.kind,
+            "path": str(self.path),
+            "before": _b64(self.before),
+            "after": _b64(self.after),
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FileEdit:

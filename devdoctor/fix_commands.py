@@ -14,8 +14,9 @@ from devdoctor.journal import Journal
 RESOLVED = {fixing.Outcome.FIXED, fixing.Outcome.NEW_SHELL}
 
 
-def fix(chosen: Sequence[str], apply: bool, unsafe: bool, yes: bool, target: str,
-        python: str | None) -> int:
+def fix(
+    chosen: Sequence[str], apply: bool, unsafe: bool, yes: bool, target: str, python: str | None
+) -> int:
     from devdoctor import paths, persist
 
     session = open_session(chosen, python)
@@ -33,14 +34,17 @@ def _preview(session: Session, target: str, unsafe: bool, named: set[str]) -> in
     results = run_rules(session)
     planned = fixing.plan(results, session.ctx, target)
     applicable = [p for p in planned if fixing.wanted(p, unsafe, named)]
-    unsafe_left = [p for p in planned if p.fix.applicability is Applicability.UNSAFE
-                   and p not in applicable]
+    unsafe_left = [
+        p for p in planned if p.fix.applicability is Applicability.UNSAFE and p not in applicable
+    ]
     footer = ["", "Dry run: nothing was written."]
     if applicable:
         footer.append(f"`devdoctor fix --apply` applies {len(applicable)} of these fixes.")
     if unsafe_left:
-        footer.append(f"{len(unsafe_left)} unsafe fix(es) also need --unsafe-fixes "
-                      "(or the rule named) and a confirmation.")
+        footer.append(
+            f"{len(unsafe_left)} unsafe fix(es) also need --unsafe-fixes "
+            "(or the rule named) and a confirmation."
+        )
     model = {"fixes": [report.planned_model(p) for p in planned], "footer": footer}
     report.emit(model, "text", render_plan)
     return report.exit_code([r.status.value for r in results], strict=False)
@@ -59,17 +63,23 @@ def _apply(session: Session, target: str, unsafe: bool, yes: bool, named: set[st
         titles = "; ".join(p.label for p in risky)
         if not confirm(f"Apply unsafe fix(es): {titles}?", yes):
             chosen = [p for p in chosen if p not in risky]
-    applied = fixing.apply(chosen, ctx, Journal(paths.state_dir()),
-                           lambda p: fixing.plan_one(p.rule, p.diagnostic, p.fix, ctx, target))
+    applied = fixing.apply(
+        chosen,
+        ctx,
+        Journal(paths.state_dir()),
+        lambda p: fixing.plan_one(p.rule, p.diagnostic, p.fix, ctx, target),
+    )
     skipped = len(planned) - len(chosen)
     footer = []
     if skipped:
-        footer.append(f"{skipped} fix(es) not applied (unsafe or display-only): "
-                      "`devdoctor fix` shows them.")
+        footer.append(
+            f"{skipped} fix(es) not applied (unsafe or display-only): `devdoctor fix` shows them."
+        )
     if any(a.outcome in RESOLVED for a in applied):
         footer.append("`devdoctor undo` reverts this run.")
-    report.emit({"applied": report.applied_model(applied), "footer": footer}, "text",
-                render_applied)
+    report.emit(
+        {"applied": report.applied_model(applied), "footer": footer}, "text", render_applied
+    )
     if any(r.status.value == "error" for r in results):
         return 3
     resolved = {a.planned.rule.code for a in applied if a.outcome in RESOLVED}
@@ -84,8 +94,11 @@ def undo(list_only: bool, yes: bool) -> int:
 
     book = Journal(paths.state_dir())
     if list_only:
-        lines = [f"{r.id}  {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(r.created))}  "
-                 f"{r.status:<8} {'; '.join(r.fixes)}" for r in book.runs()]
+        lines = [
+            f"{r.id}  {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(r.created))}  "
+            f"{r.status:<8} {'; '.join(r.fixes)}"
+            for r in book.runs()
+        ]
         report.emit({"lines": lines or ["The journal is empty."]}, "text", render_lines)
         return 0
     with journal.locked(paths.state_dir()):

@@ -42,8 +42,7 @@ class Applied:
     detail: str = ""
 
 
-def plan_one(rule: Rule, diagnostic: Diagnostic, fix: Fix, ctx: Context,
-             target: str) -> Planned:
+def plan_one(rule: Rule, diagnostic: Diagnostic, fix: Fix, ctx: Context, target: str) -> Planned:
     edits: tuple[Edit, ...] = fix.edits
     where, instructions = "", fix.instructions
     if fix.env:
@@ -71,8 +70,9 @@ def wanted(p: Planned, unsafe: bool, named: set[str]) -> bool:
     return False
 
 
-def apply(chosen: Sequence[Planned], ctx: Context, journal: Journal,
-          replan: Callable[[Planned], Planned]) -> list[Applied]:
+def apply(
+    chosen: Sequence[Planned], ctx: Context, journal: Journal, replan: Callable[[Planned], Planned]
+) -> list[Applied]:
     """Apply each fix all-or-nothing, journaled before the first write, then verify each."""
     run = journal.begin([], [], ctx.clock())
     done: list[Applied] = []
@@ -84,8 +84,9 @@ def apply(chosen: Sequence[Planned], ctx: Context, journal: Journal,
             else:  # --target print, or a fix with nothing to write
                 done.append(Applied(planned, Outcome.NOT_APPLIED, planned.instructions))
             continue
-        staged = journal.save(replace(run, fixes=(*run.fixes, planned.label),
-                                      edits=(*run.edits, *planned.edits)))
+        staged = journal.save(
+            replace(run, fixes=(*run.fixes, planned.label), edits=(*run.edits, *planned.edits))
+        )
         try:
             apply_all(planned.edits)
         except (Conflict, OSError) as exc:
@@ -105,8 +106,14 @@ def _still_there(rule: Rule, diagnostic: Diagnostic, ctx: Context) -> Diagnostic
     result = engine.run([rule], ctx)[0]
     if result.status is Status.ERROR:
         return result.diagnostics[0]
-    return next((d for d in result.diagnostics if d.identity == diagnostic.identity
-                 and d.status in (Status.WARN, Status.FAIL)), None)
+    return next(
+        (
+            d
+            for d in result.diagnostics
+            if d.identity == diagnostic.identity and d.status in (Status.WARN, Status.FAIL)
+        ),
+        None,
+    )
 
 
 def verify(done: Sequence[Applied], ctx: Context) -> list[Applied]:

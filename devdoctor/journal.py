@@ -71,13 +71,23 @@ class Run:
     edits: tuple[Edit, ...]
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "created": self.created, "status": self.status,
-                "fixes": list(self.fixes), "edits": [e.to_json() for e in self.edits]}
+        return {
+            "id": self.id,
+            "created": self.created,
+            "status": self.status,
+            "fixes": list(self.fixes),
+            "edits": [e.to_json() for e in self.edits],
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Run:
-        return cls(data["id"], data["created"], data["status"], tuple(data["fixes"]),
-                   tuple(edit_from_json(e) for e in data["edits"]))
+        return cls(
+            data["id"],
+            data["created"],
+            data["status"],
+            tuple(data["fixes"]),
+            tuple(edit_from_json(e) for e in data["edits"]),
+        )
 
 
 class Journal:
@@ -143,10 +153,16 @@ def _drift(edit: Edit) -> str:
     return edit.describe()
 
 
-
 def written_files(state_dir: Path) -> list[Path]:
     """Files that applied (not undone) runs wrote."""
     from devdoctor.fix import FileEdit
 
-    return sorted({e.path for run in Journal(state_dir).runs() if run.status != "undone"
-                   for e in run.edits if isinstance(e, FileEdit) and e.after is not None})
+    return sorted(
+        {
+            e.path
+            for run in Journal(state_dir).runs()
+            if run.status != "undone"
+            for e in run.edits
+            if isinstance(e, FileEdit) and e.after is not None
+        }
+    )

@@ -38,8 +38,10 @@ def resolve_kind(requested: str, location: Location) -> str:
     if requested == "auto":
         return location.kind if location.kind in ("conda", "venv") else "print"
     if requested in ("conda", "venv") and (location.kind != requested or not location.prefix):
-        raise UsageError(f"--target {requested}: the examined Python is not a {requested} "
-                         f"environment (use --python, or --target shell/print)")
+        raise UsageError(
+            f"--target {requested}: the examined Python is not a {requested} "
+            f"environment (use --python, or --target shell/print)"
+        )
     return requested
 
 
@@ -50,6 +52,7 @@ def merge(current: Sequence[EnvChange], new: Sequence[EnvChange]) -> list[EnvCha
 
 
 # --- where each target keeps its files ------------------------------------------------------
+
 
 def _read(path: Path) -> str | None:
     try:
@@ -76,8 +79,10 @@ def rc_file(env: Mapping[str, str]) -> tuple[Path, str]:
 
 def _conda_scripts(prefix: Path) -> list[tuple[Path, Path, str]]:
     base = prefix / "etc" / "conda"
-    return [(base / "activate.d" / f"devdoctor.{ext}", base / "deactivate.d" / f"devdoctor.{ext}",
-             ext) for ext in ("sh", "fish", "csh")]
+    return [
+        (base / "activate.d" / f"devdoctor.{ext}", base / "deactivate.d" / f"devdoctor.{ext}", ext)
+        for ext in ("sh", "fish", "csh")
+    ]
 
 
 def primary_file(kind: str, location: Location, env: Mapping[str, str]) -> Path | None:
@@ -98,6 +103,7 @@ def managed(kind: str, location: Location, env: Mapping[str, str]) -> list[EnvCh
 
 
 # --- rendering a target's files for a complete set of changes -------------------------------
+
 
 def _with_block_at_end(text: str, addition: str) -> str:
     if not addition:
@@ -144,32 +150,45 @@ def _venv_csh(text: str, changes: Sequence[EnvChange]) -> str:
     return body
 
 
-def render(kind: str, location: Location, env: Mapping[str, str],
-           changes: Sequence[EnvChange]) -> list[FileEdit]:
+def render(
+    kind: str, location: Location, env: Mapping[str, str], changes: Sequence[EnvChange]
+) -> list[FileEdit]:
     """Edits that make the target hold exactly `changes` (none: devdoctor's blocks removed)."""
     out: list[FileEdit | None] = []
     if kind == "venv" and location.prefix:
         bin_dir = location.prefix / "bin"
-        for name, renderer in (("activate", _venv_sh), ("activate.fish", _venv_fish),
-                               ("activate.csh", _venv_csh)):
+        for name, renderer in (
+            ("activate", _venv_sh),
+            ("activate.fish", _venv_fish),
+            ("activate.csh", _venv_csh),
+        ):
             text = _read(bin_dir / name)
             if text is not None:
                 out.append(_edit(bin_dir / name, renderer(text, changes)))
     elif kind == "conda" and location.prefix:
-        dialects = {"sh": (shells.sh_set, shells.sh_restore),
-                    "fish": (shells.fish_set, shells.fish_restore),
-                    "csh": (shells.csh_set, lambda c: [shells.csh_restore_inline(c)])}
+        dialects = {
+            "sh": (shells.sh_set, shells.sh_restore),
+            "fish": (shells.fish_set, shells.fish_restore),
+            "csh": (shells.csh_set, lambda c: [shells.csh_restore_inline(c)]),
+        }
         for activate, deactivate, ext in _conda_scripts(location.prefix):
             set_lines, restore_lines = dialects[ext]
-            out.append(_edit(activate, shells.block(set_lines(changes), changes)
-                             if changes else None))
-            out.append(_edit(deactivate, shells.block(restore_lines(changes), changes, meta=False)
-                             if changes else None))
+            out.append(
+                _edit(activate, shells.block(set_lines(changes), changes) if changes else None)
+            )
+            out.append(
+                _edit(
+                    deactivate,
+                    shells.block(restore_lines(changes), changes, meta=False) if changes else None,
+                )
+            )
     elif kind == "shell":
         path, dialect = rc_file(env)
         set_lines = shells.fish_set if dialect == "fish" else shells.sh_set
         addition = shells.block(set_lines(changes, save=False), changes) if changes else ""
-        out.append(_edit(path, _with_block_at_end(shells.strip_blocks(_read(path) or ""), addition)))
+        out.append(
+            _edit(path, _with_block_at_end(shells.strip_blocks(_read(path) or ""), addition))
+        )
     return [edit for edit in out if edit is not None]
 
 
@@ -187,8 +206,9 @@ def how_to_activate(kind: str, location: Location, env: Mapping[str, str]) -> st
     return "run in your shell:"
 
 
-def plan(new: Sequence[EnvChange], requested: str, location: Location,
-         env: Mapping[str, str]) -> Persisted:
+def plan(
+    new: Sequence[EnvChange], requested: str, location: Location, env: Mapping[str, str]
+) -> Persisted:
     kind = resolve_kind(requested, location)
     if kind == "print":
         return Persisted("", (), "run in your shell: " + "; ".join(export_lines(new).splitlines()))
@@ -197,12 +217,16 @@ def plan(new: Sequence[EnvChange], requested: str, location: Location,
         edits = render(kind, location, env, changes)
     except ValueError as exc:  # e.g. a value csh cannot quote
         raise PersistError(str(exc)) from None
-    where = {"venv": f"venv {location.prefix}", "conda": f"conda env {location.prefix}",
-             "shell": str(rc_file(env)[0])}[kind]
+    where = {
+        "venv": f"venv {location.prefix}",
+        "conda": f"conda env {location.prefix}",
+        "shell": str(rc_file(env)[0]),
+    }[kind]
     return Persisted(where, tuple(edits), how_to_activate(kind, location, env))
 
 
 # --- what devdoctor has persisted, for rules that check it (DD102) -------------------------
+
 
 @dataclass(frozen=True)
 class Held:

@@ -20,7 +20,7 @@ _URL_PASSWORD = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^:/
 # NAME=value where NAME is an environment-style name that looks secret (logs, rc files, dumps).
 _ASSIGNMENT = re.compile(
     r"(?P<name>\b[A-Z0-9_]*(?:TOKEN|SECRET|PASSWORD|PASSWD|KEY)[A-Z0-9_]*[\"']?\s*[=:]\s*[\"']?)"
-    r"(?P<value>[^\s\"',;]{%d,})" % MIN_SECRET_LEN
+    rf"(?P<value>[^\s\"',;]{{{MIN_SECRET_LEN},}})"
 )
 
 

@@ -47,8 +47,9 @@ class Registry:
             found.append(rule)
         return found
 
-    def select(self, chosen: Iterable[str], select: Iterable[str],
-               ignore: Mapping[str, str]) -> list[Rule]:
+    def select(
+        self, chosen: Iterable[str], select: Iterable[str], ignore: Mapping[str, str]
+    ) -> list[Rule]:
         """Rules named on the command line, else config `select` (default all), minus `ignore`."""
         chosen = list(chosen)
         if chosen:

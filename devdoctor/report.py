@@ -33,8 +33,12 @@ def result_model(result: Result) -> Model:
         "status": result.status.value,
         "duration_ms": result.duration_ms,
         "diagnostics": [
-            {"status": d.status.value, "message": d.message, "facts": dict(d.facts),
-             "fix": fix_model(d.fix)}
+            {
+                "status": d.status.value,
+                "message": d.message,
+                "facts": dict(d.facts),
+                "fix": fix_model(d.fix),
+            }
             for d in result.diagnostics
         ],
     }
@@ -42,13 +46,22 @@ def result_model(result: Result) -> Model:
 
 def broken_model(plugin: BrokenPlugin) -> Model:
     """A plugin that failed to load is reported like a crashed rule."""
-    return {"code": "plugin", "name": plugin.name, "category": "Plugins", "status": "error",
-            "duration_ms": 0, "diagnostics": [{"status": "error", "message": plugin.reason,
-                                               "facts": {}, "fix": None}]}
+    return {
+        "code": "plugin",
+        "name": plugin.name,
+        "category": "Plugins",
+        "status": "error",
+        "duration_ms": 0,
+        "diagnostics": [{"status": "error", "message": plugin.reason, "facts": {}, "fix": None}],
+    }
 
 
-def check_model(results: Sequence[Result], target: dict[str, Any],
-                broken: Sequence[BrokenPlugin], notes: Sequence[str] = ()) -> Model:
+def check_model(
+    results: Sequence[Result],
+    target: dict[str, Any],
+    broken: Sequence[BrokenPlugin],
+    notes: Sequence[str] = (),
+) -> Model:
     return {
         "schema_version": SCHEMA_VERSION,
         "devdoctor_version": __version__,
@@ -59,24 +72,41 @@ def check_model(results: Sequence[Result], target: dict[str, Any],
 
 
 def rules_model(registry: Registry) -> Model:
-    return {"schema_version": SCHEMA_VERSION, "rules": [
-        {"code": r.code, "name": r.name, "scope": r.scope.value, "fixable": r.fixable,
-         "summary": r.summary, "category": r.category}
-        for r in registry.rules],
-        "broken_plugins": [{"name": b.name, "reason": b.reason} for b in registry.broken]}
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "rules": [
+            {
+                "code": r.code,
+                "name": r.name,
+                "scope": r.scope.value,
+                "fixable": r.fixable,
+                "summary": r.summary,
+                "category": r.category,
+            }
+            for r in registry.rules
+        ],
+        "broken_plugins": [{"name": b.name, "reason": b.reason} for b in registry.broken],
+    }
 
 
 def planned_model(p: Planned) -> Model:
-    return {"code": p.rule.code, "name": p.rule.name, "message": p.diagnostic.message,
-            "title": p.fix.title, "applicability": p.fix.applicability.value,
-            "where": p.where, "changes": [c.describe(None) for c in p.fix.env],
-            "edits": [{"describe": e.describe(), "preview": e.preview()} for e in p.edits],
-            "instructions": p.instructions}
+    return {
+        "code": p.rule.code,
+        "name": p.rule.name,
+        "message": p.diagnostic.message,
+        "title": p.fix.title,
+        "applicability": p.fix.applicability.value,
+        "where": p.where,
+        "changes": [c.describe(None) for c in p.fix.env],
+        "edits": [{"describe": e.describe(), "preview": e.preview()} for e in p.edits],
+        "instructions": p.instructions,
+    }
 
 
 def applied_model(items: Sequence[Applied]) -> list[Model]:
-    return [{**planned_model(a.planned), "outcome": a.outcome.value, "detail": a.detail}
-            for a in items]
+    return [
+        {**planned_model(a.planned), "outcome": a.outcome.value, "detail": a.detail} for a in items
+    ]
 
 
 def exit_code(statuses: Sequence[str], strict: bool) -> int:

@@ -55,6 +55,7 @@ def _saved(name: str) -> str:
 
 # --- sh (bash, zsh, dash) ---------------------------------------------------------------
 
+
 def sh_set(changes: Sequence[EnvChange], save: bool = True) -> list[str]:
     lines = []
     for c in changes:
@@ -88,18 +89,23 @@ def sh_restore(changes: Sequence[EnvChange]) -> list[str]:
 
 # --- fish ---------------------------------------------------------------------------------
 
+
 def fish_set(changes: Sequence[EnvChange], save: bool = True) -> list[str]:
     lines = []
     for c in changes:
         if save:
-            lines.append(f'if set -q {c.name}; set -gx {_saved(c.name)} "set:${c.name}"; '
-                         f"else; set -gx {_saved(c.name)} unset; end")
+            lines.append(
+                f'if set -q {c.name}; set -gx {_saved(c.name)} "set:${c.name}"; '
+                f"else; set -gx {_saved(c.name)} unset; end"
+            )
         value = _fish_quote(c.value)
         if c.op is EnvOp.SET:
             lines.append(f"set -gx {c.name} {value}")
         elif c.op is EnvOp.PREPEND:
-            lines.append(f'if set -q {c.name}; and test -n "${c.name}"; '
-                         f'set -gx {c.name} {value}":${c.name}"; else; set -gx {c.name} {value}; end')
+            lines.append(
+                f'if set -q {c.name}; and test -n "${c.name}"; '
+                f'set -gx {c.name} {value}":${c.name}"; else; set -gx {c.name} {value}; end'
+            )
         else:
             lines.append(f"set -e {c.name}")
     return lines
@@ -125,21 +131,34 @@ def fish_restore(changes: Sequence[EnvChange]) -> list[str]:
 # --- csh / tcsh ---------------------------------------------------------------------------
 # csh has no parameter expansion to lean on: the old value and "was unset" use two variables.
 
+
 def csh_set(changes: Sequence[EnvChange], save: bool = True) -> list[str]:
     lines = []
     for c in changes:
         old, unset = f"_DEVDOCTOR_OLD_{c.name}", f"_DEVDOCTOR_UNSET_{c.name}"
         if save:
-            lines += [f"if ($?{c.name}) then", f'    set {old}="${c.name}"',
-                      "else", f"    set {unset}=1", "endif"]
+            lines += [
+                f"if ($?{c.name}) then",
+                f'    set {old}="${c.name}"',
+                "else",
+                f"    set {unset}=1",
+                "endif",
+            ]
         value = _csh_quote(c.value)
         if c.op is EnvOp.SET:
             lines.append(f"setenv {c.name} {value}")
         elif c.op is EnvOp.PREPEND:
-            lines += [f"if ($?{c.name}) then", f'    if ("${c.name}" != "") then',
-                      f'        setenv {c.name} {value}":${c.name}"', "    else",
-                      f"        setenv {c.name} {value}", "    endif", "else",
-                      f"    setenv {c.name} {value}", "endif"]
+            lines += [
+                f"if ($?{c.name}) then",
+                f'    if ("${c.name}" != "") then',
+                f'        setenv {c.name} {value}":${c.name}"',
+                "    else",
+                f"        setenv {c.name} {value}",
+                "    endif",
+                "else",
+                f"    setenv {c.name} {value}",
+                "endif",
+            ]
         else:
             lines.append(f"unsetenv {c.name}")
     return lines
@@ -150,23 +169,28 @@ def csh_restore_inline(changes: Sequence[EnvChange]) -> str:
     parts = []
     for c in changes:
         old, unset = f"_DEVDOCTOR_OLD_{c.name}", f"_DEVDOCTOR_UNSET_{c.name}"
-        parts.append(f'test $?{old} != 0 && setenv {c.name} "${old}" && unset {old}; '
-                     f"test $?{unset} != 0 && unsetenv {c.name} && unset {unset}; ")
+        parts.append(
+            f'test $?{old} != 0 && setenv {c.name} "${old}" && unset {old}; '
+            f"test $?{unset} != 0 && unsetenv {c.name} && unset {unset}; "
+        )
     return "".join(parts)
 
 
 DIALECTS = {"sh": (sh_set, sh_restore), "fish": (fish_set, fish_restore)}
 
 
-def block(lines: Sequence[str], changes: Sequence[EnvChange], indent: str = "",
-          meta: bool = True) -> str:
+def block(
+    lines: Sequence[str], changes: Sequence[EnvChange], indent: str = "", meta: bool = True
+) -> str:
     """A marked block; the JSON comment goes in the block that holds the set lines."""
     head = [BEGIN, NOTE] + ([dump_meta(changes)] if meta else [])
     return "".join(f"{indent}{line}\n" for line in [*head, *lines, END])
 
 
-BLOCK_RE = re.compile(r"^[ \t]*" + re.escape(BEGIN) + r"\n.*?^[ \t]*" + re.escape(END) + r"\n",
-                      re.MULTILINE | re.DOTALL)
+BLOCK_RE = re.compile(
+    r"^[ \t]*" + re.escape(BEGIN) + r"\n.*?^[ \t]*" + re.escape(END) + r"\n",
+    re.MULTILINE | re.DOTALL,
+)
 
 
 def strip_blocks(text: str) -> str:

@@ -61,8 +61,12 @@ class Location:
     source: str  # how it was chosen: --python, VIRTUAL_ENV, CONDA_PREFIX, PATH
 
     def as_dict(self) -> dict[str, Any]:
-        return {"python": self.python, "prefix": str(self.prefix) if self.prefix else None,
-                "kind": self.kind, "source": self.source}
+        return {
+            "python": self.python,
+            "prefix": str(self.prefix) if self.prefix else None,
+            "kind": self.kind,
+            "source": self.source,
+        }
 
 
 def _kind_of(prefix: Path) -> str:
@@ -88,7 +92,9 @@ def locate(python: str | None, env: Mapping[str, str]) -> Location:
         # Not resolved: a venv's bin/python is a symlink to the base interpreter.
         prefix = Path(os.path.abspath(found)).parent.parent
         kind = _kind_of(prefix)
-        return Location(os.path.abspath(found), prefix if kind != "system" else None, kind, "--python")
+        return Location(
+            os.path.abspath(found), prefix if kind != "system" else None, kind, "--python"
+        )
     for var, kind in (("VIRTUAL_ENV", "venv"), ("CONDA_PREFIX", "conda")):
         if env.get(var):
             prefix = Path(env[var])
@@ -110,8 +116,12 @@ def probe(python: str, env: Mapping[str, str]) -> dict[str, Any]:
     """Ask the target interpreter about itself, in one child process."""
     try:
         proc = subprocess.run(
-            [python, "-E", "-c", _PROBE], env=dict(env), capture_output=True,
-            timeout=PROBE_TIMEOUT, stdin=subprocess.DEVNULL, check=False,
+            [python, "-E", "-c", _PROBE],
+            env=dict(env),
+            capture_output=True,
+            timeout=PROBE_TIMEOUT,
+            stdin=subprocess.DEVNULL,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise TargetError(f"{python}: {exc}") from None

@@ -9,10 +9,20 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-ICONS = {"pass": ("✓", "green"), "warn": ("!", "yellow"), "fail": ("✗", "red"),
-         "skip": ("?", "blue"), "error": ("☠", "magenta")}
-OUTCOME_STYLE = {"fixed": "green", "takes effect in a new shell/process": "yellow",
-                 "not fixed": "red", "failed, nothing changed": "red", "not applied": "yellow"}
+ICONS = {
+    "pass": ("✓", "green"),
+    "warn": ("!", "yellow"),
+    "fail": ("✗", "red"),
+    "skip": ("?", "blue"),
+    "error": ("☠", "magenta"),
+}
+OUTCOME_STYLE = {
+    "fixed": "green",
+    "takes effect in a new shell/process": "yellow",
+    "not fixed": "red",
+    "failed, nothing changed": "red",
+    "not applied": "yellow",
+}
 
 
 def console(stderr: bool = False) -> Console:
@@ -45,8 +55,10 @@ def render_check(model: dict[str, Any], verbose: bool) -> None:
     target = model["target"]
     where = target.get("python") or "no interpreter found"
     version = f" (Python {target['version']})" if target.get("version") else ""
-    out.print(f"devdoctor {model['devdoctor_version']} · examining {escape(where)}{version}"
-              f" \\[{escape(target.get('kind', '?'))}]")
+    out.print(
+        f"devdoctor {model['devdoctor_version']} · examining {escape(where)}{version}"
+        f" \\[{escape(target.get('kind', '?'))}]"
+    )
     counts: dict[str, int] = {}
     fixes = 0
     category = None
@@ -58,8 +70,10 @@ def render_check(model: dict[str, Any], verbose: bool) -> None:
         icon, style = ICONS[result["status"]]
         timing = f" [dim]({result['duration_ms']} ms)[/]" if verbose else ""
         first = result["diagnostics"][0]["message"] if result["diagnostics"] else "ok"
-        out.print(f"  [{style}]{icon}[/] [bold]{result['code']}[/] {escape(result['name'])}: "
-                  f"{escape(first)}{timing}")
+        out.print(
+            f"  [{style}]{icon}[/] [bold]{result['code']}[/] {escape(result['name'])}: "
+            f"{escape(first)}{timing}"
+        )
         for i, diagnostic in enumerate(result["diagnostics"]):
             if i:
                 icon, style = ICONS[diagnostic["status"]]
@@ -136,14 +150,17 @@ def render_diagnose(model: dict[str, Any]) -> None:
         out.print(f"    [dim]first seen at {escape(m['where'])}{times}[/]")
         _facts(out, m["facts"], "    ")
         if m["fix"]:
-            out.print(f"    [cyan]fix ({m['fix']['applicability']}):[/] {escape(m['fix']['title'])}")
+            out.print(
+                f"    [cyan]fix ({m['fix']['applicability']}):[/] {escape(m['fix']['title'])}"
+            )
 
 
 def render_rules(model: dict[str, Any]) -> None:
     out = console()
     for r in model["rules"]:
         fix = "fix" if r["fixable"] else "   "
-        out.print(f"{r['code']}  {r['name']:<30} {r['scope']:<12} {fix}  {r['summary']}",
-                  markup=False)
+        out.print(
+            f"{r['code']}  {r['name']:<30} {r['scope']:<12} {fix}  {r['summary']}", markup=False
+        )
     for b in model["broken_plugins"]:
         out.print(f"[magenta]broken plugin[/] {escape(b['name'])}: {escape(b['reason'])}")

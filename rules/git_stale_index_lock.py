@@ -53,9 +53,13 @@ def _inside(path: str | None, folders: tuple[Path, ...]) -> bool:
 
 
 def _git_processes(ctx: Context, folders: tuple[Path, ...]) -> list[int]:
-    return [p.pid for p in ctx.processes()
-            if p.pid != os.getpid() and (p.name == "git" or p.name.startswith("git-"))
-            and _inside(p.cwd, folders)]
+    return [
+        p.pid
+        for p in ctx.processes()
+        if p.pid != os.getpid()
+        and (p.name == "git" or p.name.startswith("git-"))
+        and _inside(p.cwd, folders)
+    ]
 
 
 def check(ctx: Context, settings: None) -> Iterator[Diagnostic]:
@@ -70,18 +74,26 @@ def check(ctx: Context, settings: None) -> Iterator[Diagnostic]:
     except FileNotFoundError:
         yield Diagnostic(Status.PASS, "no index.lock", {"git_dir": str(git_dir)})
         return
-    facts = {"lock": str(lock), "age_seconds": round(ctx.clock() - stat.st_mtime, 1),
-             "size": stat.st_size}
+    facts = {
+        "lock": str(lock),
+        "age_seconds": round(ctx.clock() - stat.st_mtime, 1),
+        "size": stat.st_size,
+    }
     folders = tuple(Path(os.path.realpath(f)) for f in {work_tree, git_dir})
     running = _git_processes(ctx, folders)
     if running:
-        yield Diagnostic(Status.WARN, f"{lock} is held by a running git (pid "
-                         f"{', '.join(map(str, running))}); wait for it to finish",
-                         {**facts, "git_pids": running}, key=str(lock))
+        yield Diagnostic(
+            Status.WARN,
+            f"{lock} is held by a running git (pid "
+            f"{', '.join(map(str, running))}); wait for it to finish",
+            {**facts, "git_pids": running},
+            key=str(lock),
+        )
         return
     fix = Fix(FIX_TITLE, Applicability.SAFE, (FileEdit.write(lock, None),))
-    yield Diagnostic(Status.FAIL, f"{lock} is left over from a git that is gone",
-                     facts, fix, key=str(lock))
+    yield Diagnostic(
+        Status.FAIL, f"{lock} is left over from a git that is gone", facts, fix, key=str(lock)
+    )
 
 
 def fix_from_log(ctx: Context, facts: dict[str, str]) -> Fix | None:
@@ -95,7 +107,11 @@ RULE = Rule(
     scope=Scope.REPOSITORY,
     check=check,
     fixable=True,
-    signatures=(Signature(r"Unable to create '(?P<lock>[^']*index\.lock)': File exists",
-                          "git's lock file {lock} is in the way (left by a git that stopped?)"),),
+    signatures=(
+        Signature(
+            r"Unable to create '(?P<lock>[^']*index\.lock)': File exists",
+            "git's lock file {lock} is in the way (left by a git that stopped?)",
+        ),
+    ),
     fix_from_log=fix_from_log,
 )

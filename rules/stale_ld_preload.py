@@ -66,12 +66,19 @@ def _live(ctx: Context) -> Iterator[Diagnostic]:
         return
     keep = [e for e in entries(value) if e not in gone]
     command = f"export {VAR}={shlex.quote(':'.join(keep))}" if keep else f"unset {VAR}"
-    fix = Fix(f"Drop the missing entry from {VAR} in this shell", Applicability.DISPLAY_ONLY,
-              instructions=f"run: {command}")
-    yield Diagnostic(Status.FAIL, f"{VAR} in this shell names {', '.join(gone)}, which does not "
-                     "exist: every process prints an ld.so error",
-                     {"where": "environment", "value": value, "missing": gone}, fix,
-                     key="environment")
+    fix = Fix(
+        f"Drop the missing entry from {VAR} in this shell",
+        Applicability.DISPLAY_ONLY,
+        instructions=f"run: {command}",
+    )
+    yield Diagnostic(
+        Status.FAIL,
+        f"{VAR} in this shell names {', '.join(gone)}, which does not "
+        "exist: every process prints an ld.so error",
+        {"where": "environment", "value": value, "missing": gone},
+        fix,
+        key="environment",
+    )
 
 
 def _persisted(ctx: Context) -> Iterator[Diagnostic]:
@@ -83,19 +90,24 @@ def _persisted(ctx: Context) -> Iterator[Diagnostic]:
             keep = ":".join(e for e in entries(change.value) if e not in gone)
             others = [c for c in held.changes if c.name != VAR]
             changes = [*others, EnvChange(VAR, keep, change.op)] if keep else others
-            fix = Fix(f"Remove {', '.join(gone)} from {VAR} in {held.file}", Applicability.SAFE,
-                      tuple(held.rewritten(changes, ctx.env)))
-            yield Diagnostic(Status.FAIL, f"{VAR} persisted in {held.file} names "
-                             f"{', '.join(gone)}, which does not exist",
-                             {"where": str(held.file), "value": change.value, "missing": gone},
-                             fix, key=str(held.file))
+            fix = Fix(
+                f"Remove {', '.join(gone)} from {VAR} in {held.file}",
+                Applicability.SAFE,
+                tuple(held.rewritten(changes, ctx.env)),
+            )
+            yield Diagnostic(
+                Status.FAIL,
+                f"{VAR} persisted in {held.file} names {', '.join(gone)}, which does not exist",
+                {"where": str(held.file), "value": change.value, "missing": gone},
+                fix,
+                key=str(held.file),
+            )
 
 
 def check(ctx: Context, settings: None) -> Iterator[Diagnostic]:
     found = [*_live(ctx), *_persisted(ctx)]
     if not found:
-        yield Diagnostic(Status.PASS, f"no missing {VAR} entries",
-                         {"value": ctx.env.get(VAR, "")})
+        yield Diagnostic(Status.PASS, f"no missing {VAR} entries", {"value": ctx.env.get(VAR, "")})
     yield from found
 
 
@@ -106,6 +118,10 @@ RULE = Rule(
     scope=Scope.ENVIRONMENT,
     check=check,
     fixable=True,
-    signatures=(Signature(r"ld\.so: object '(?P<library>[^']+)' from LD_PRELOAD cannot be preloaded",
-                          "LD_PRELOAD names {library}, which the loader cannot open"),),
+    signatures=(
+        Signature(
+            r"ld\.so: object '(?P<library>[^']+)' from LD_PRELOAD cannot be preloaded",
+            "LD_PRELOAD names {library}, which the loader cannot open",
+        ),
+    ),
 )

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import subprocess
 import sys
 import textwrap
 import venv
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
-
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Test Author", "GIT_AUTHOR_EMAIL": "author@example.com",
-    "GIT_COMMITTER_NAME": "Test Author", "GIT_COMMITTER_EMAIL": "author@example.com",
-    "GIT_AUTHOR_DATE": "2026-01-01T00:00:00Z", "GIT_COMMITTER_DATE": "2026-01-01T00:00:00Z",
-}
+from helpers import GIT_ENV, Ran, Runner, git
 
 
 @pytest.fixture(autouse=True)
@@ -30,48 +21,60 @@ def isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
     gitconfig = home / ".gitconfig"
     gitconfig.write_text("[init]\n\tdefaultBranch = main\n")
     for name, value in {
-        "HOME": home, "XDG_CONFIG_HOME": home / ".config", "XDG_STATE_HOME": home / ".state",
-        "XDG_CACHE_HOME": home / ".cache", "XDG_DATA_HOME": home / ".data",
-        "HF_HOME": home / ".hf", "GIT_CONFIG_GLOBAL": gitconfig, "GIT_CONFIG_NOSYSTEM": "1",
-        "SHELL": "/bin/bash", **GIT_ENV,
+        "HOME": home,
+        "XDG_CONFIG_HOME": home / ".config",
+        "XDG_STATE_HOME": home / ".state",
+        "XDG_CACHE_HOME": home / ".cache",
+        "XDG_DATA_HOME": home / ".data",
+        "HF_HOME": home / ".hf",
+        "GIT_CONFIG_GLOBAL": gitconfig,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "SHELL": "/bin/bash",
+        **GIT_ENV,
     }.items():
         monkeypatch.setenv(name, str(value))
-    for name in ("VIRTUAL_ENV", "CONDA_PREFIX", "LD_PRELOAD", "DEVDOCTOR_SELECT",
-                 "DEVDOCTOR_IGNORE", "DEVDOCTOR_TIMEOUT", "DEVDOCTOR_STATE_DIR", "NO_COLOR",
-                 "GIT_DIR", "GIT_WORK_TREE", "PYTHONPATH"):
+    for name in (
+        "VIRTUAL_ENV",
+        "CONDA_PREFIX",
+        "LD_PRELOAD",
+        "DEVDOCTOR_SELECT",
+        "DEVDOCTOR_IGNORE",
+        "DEVDOCTOR_TIMEOUT",
+        "DEVDOCTOR_STATE_DIR",
+        "NO_COLOR",
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "PYTHONPATH",
+    ):
         monkeypatch.delenv(name, raising=False)
     return home
-
-
-@dataclass
-class Ran:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-
-Runner = Callable[..., Ran]
 
 
 @pytest.fixture
 def cli(tmp_path: Path) -> Runner:
     """Run `python -m devdoctor ARGS` in a child process, as a user would."""
-    def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
-            stdin: str | None = None, timeout: float = 60) -> Ran:
+
+    def run(
+        *args: str,
+        cwd: Path | None = None,
+        env: dict[str, str] | None = None,
+        stdin: str | None = None,
+        timeout: float = 60,
+    ) -> Ran:
         full_env = {**os.environ, **(env or {})}
-        proc = subprocess.run([sys.executable, "-m", "devdoctor", *args], cwd=cwd or tmp_path,
-                              env=full_env, input=stdin or "", capture_output=True, text=True,
-                              timeout=timeout, check=False)
+        proc = subprocess.run(
+            [sys.executable, "-m", "devdoctor", *args],
+            cwd=cwd or tmp_path,
+            env=full_env,
+            input=stdin or "",
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
         return Ran(proc.returncode, proc.stdout, proc.stderr)
+
     return run
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
-                          text=True).stdout
 
 
 @pytest.fixture
@@ -100,17 +103,6 @@ def user_venv(tmp_path: Path) -> Path:
     return path
 
 
-def tree_hashes(*roots: Path) -> dict[str, str]:
-    """Every file under the roots with its content hash and mode: to prove nothing was written."""
-    found = {}
-    for root in roots:
-        for path in sorted(root.rglob("*")):
-            if path.is_file() and not path.is_symlink():
-                data = path.read_bytes()
-                found[str(path)] = f"{hashlib.sha256(data).hexdigest()}:{path.stat().st_mode:o}"
-    return found
-
-
 @pytest.fixture
 def plugin(tmp_path: Path) -> Callable[[str, str], dict[str, str]]:
     """Install a real entry-point plugin (a dist-info on PYTHONPATH); returns the env to use."""
@@ -126,4 +118,5 @@ def plugin(tmp_path: Path) -> Callable[[str, str], dict[str, str]]:
         old = entry_points.read_text() if entry_points.exists() else "[devdoctor.rules]\n"
         entry_points.write_text(old + f"{module} = {entry or module + ':RULE'}\n")
         return {"PYTHONPATH": str(root)}
+
     return make

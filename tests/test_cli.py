@@ -7,8 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import Runner
+from helpers import Runner
 
 CRASHING = """
 from devdoctor.api import Rule, Scope
@@ -42,10 +41,18 @@ def test_failing_rule_exits_1(cli: Runner, repo: Path) -> None:
     assert "✗ DD302" in ran.out and "fix (safe): Remove the stale index.lock" in ran.out
 
 
-@pytest.mark.parametrize("args", [("check", "DD999"), ("check", "no-such-rule"),
-                                  ("check", "--bogus"), ("check", "--format", "xml"),
-                                  ("explain", "DD000"), ("fix", "--target", "nowhere"),
-                                  ("check", "--python", "/no/such/python")])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("check", "DD999"),
+        ("check", "no-such-rule"),
+        ("check", "--bogus"),
+        ("check", "--format", "xml"),
+        ("explain", "DD000"),
+        ("fix", "--target", "nowhere"),
+        ("check", "--python", "/no/such/python"),
+    ],
+)
 def test_usage_errors_exit_2_with_one_line(cli: Runner, args: tuple[str, ...]) -> None:
     ran = cli(*args)
     assert ran.code == 2, (ran.out, ran.err)
@@ -84,7 +91,8 @@ def test_hanging_rule_is_cut_off_at_the_limit(cli: Runner, plugin) -> None:
     elapsed = time.monotonic() - start
     assert ran.code == 3
     result = next(r for r in ran.json()["results"] if r["code"] == "XX902")
-    assert result["status"] == "error" and "timed out after 2 s" in result["diagnostics"][0]["message"]
+    assert result["status"] == "error"
+    assert "timed out after 2 s" in result["diagnostics"][0]["message"]
     # the limit plus a second, plus the interpreter's own start-up
     assert elapsed < 2 + 1 + 2.5
 
@@ -102,10 +110,13 @@ def test_broken_plugin_is_reported_and_others_run(cli: Runner, plugin) -> None:
 
 
 def test_plugin_with_a_taken_code_is_rejected(cli: Runner, plugin) -> None:
-    env = plugin("clash", """
+    env = plugin(
+        "clash",
+        """
 from devdoctor.api import Rule, Scope
 RULE = Rule("DD302", "my-lock-rule", "clash", Scope.ENVIRONMENT, lambda ctx, s: [])
-""")
+""",
+    )
     ran = cli("rules", "--format", "json", env=env)
     doc = ran.json()
     assert [r["name"] for r in doc["rules"] if r["code"] == "DD302"] == ["git-stale-index-lock"]
@@ -116,12 +127,14 @@ def test_json_is_one_document_and_nothing_else(cli: Runner, repo: Path) -> None:
     (repo / ".git" / "index.lock").write_bytes(b"x")
     ran = cli("check", "--format", "json", cwd=repo)
     doc = ran.json()  # raises if anything else is on stdout
-    assert list(doc)[0] == "schema_version" and doc["schema_version"] == 1
+    assert next(iter(doc)) == "schema_version" and doc["schema_version"] == 1
     lock = next(r for r in doc["results"] if r["code"] == "DD302")
     assert lock["name"] == "git-stale-index-lock" and lock["status"] == "fail"
     assert isinstance(lock["duration_ms"], int)
-    assert lock["diagnostics"][0]["fix"] == {"title": "Remove the stale index.lock",
-                                             "applicability": "safe"}
+    assert lock["diagnostics"][0]["fix"] == {
+        "title": "Remove the stale index.lock",
+        "applicability": "safe",
+    }
     assert doc["target"]["version"] and doc["target"]["python"]
 
 
@@ -170,7 +183,8 @@ def test_internal_error_exits_3_with_log(cli: Runner, isolated: Path, tmp_path: 
 
 def test_config_select_ignore_and_note(cli: Runner, tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
-        '[tool.devdoctor]\nignore = [{rule = "DD302", reason = "no git here"}, "DD777"]\n')
+        '[tool.devdoctor]\nignore = [{rule = "DD302", reason = "no git here"}, "DD777"]\n'
+    )
     doc = cli("check", "--format", "json").json()
     assert [r["code"] for r in doc["results"]] == ["DD102"]
     assert any("DD777" in note for note in doc["notes"])

@@ -8,25 +8,12 @@ import threading
 from pathlib import Path
 
 import pytest
+from helpers import NEEDS_PRELOAD, Runner, sh, tree_hashes
 
-from tests.conftest import Runner, tree_hashes
-
-# A plugin rule whose fix is an environment change: fails until LD_PRELOAD holds $DDTEST_LIB.
-NEEDS_PRELOAD = """
-from devdoctor.api import Applicability, Diagnostic, EnvChange, EnvOp, Fix, Rule, Scope, Status
-def check(ctx, settings):
-    lib = ctx.env["DDTEST_LIB"]
-    if lib in ctx.env.get("LD_PRELOAD", "").split(":"):
-        yield Diagnostic(Status.PASS, "preloaded")
-        return
-    fix = Fix("Preload the test library", Applicability.SAFE,
-              env=(EnvChange("LD_PRELOAD", lib, EnvOp.PREPEND),))
-    yield Diagnostic(Status.FAIL, "the test library is not preloaded", fix=fix)
-RULE = Rule("XX903", "needs-preload", "test rule", Scope.ENVIRONMENT, check, fixable=True)
-"""
-
-SHOW = 'python -c "import os; print(os.environ.get(\'LD_PRELOAD\', \'unset\')); ' \
-       "print(os.environ['DDTEST_LIB'] in open('/proc/self/maps').read())\""
+SHOW = (
+    "python -c \"import os; print(os.environ.get('LD_PRELOAD', 'unset')); "
+    "print(os.environ['DDTEST_LIB'] in open('/proc/self/maps').read())\""
+)
 
 
 @pytest.fixture(scope="module")
@@ -48,21 +35,9 @@ def env(plugin, libs: tuple[str, str]) -> dict[str, str]:
     return {**plugin("needs_preload", NEEDS_PRELOAD), "DDTEST_LIB": libs[0]}
 
 
-def sh(shell: str, script: str, env: dict[str, str]) -> list[str]:
-    """Run a script file, one command a line (csh only sees aliases defined on earlier lines)."""
-    import os
-    import tempfile
-
-    with tempfile.NamedTemporaryFile("w", suffix=".sh", delete=False) as f:
-        f.write(script.replace("; ", "\n") + "\n")
-    proc = subprocess.run([shell, f.name], env={**os.environ, **env}, capture_output=True,
-                          text=True, check=True)
-    os.unlink(f.name)
-    return proc.stdout.split()
-
-
-def test_venv_round_trip_in_bash(cli: Runner, env: dict[str, str], user_venv: Path,
-                                 libs: tuple[str, str]) -> None:
+def test_venv_round_trip_in_bash(
+    cli: Runner, env: dict[str, str], user_venv: Path, libs: tuple[str, str]
+) -> None:
     lib_a, lib_b = libs
     before = tree_hashes(user_venv / "bin")
     python = str(user_venv / "bin" / "python")
@@ -76,8 +51,11 @@ def test_venv_round_trip_in_bash(cli: Runner, env: dict[str, str], user_venv: Pa
     assert "takes effect in a new shell/process" in ran.out
     activate = user_venv / "bin" / "activate"
     # set on activate (prepended to what was there), restored on deactivate
-    out = sh("bash", f"export LD_PRELOAD={lib_b}; . {activate}; {SHOW}; deactivate; "
-             'echo "$LD_PRELOAD"', env)
+    out = sh(
+        "bash",
+        f'export LD_PRELOAD={lib_b}; . {activate}; {SHOW}; deactivate; echo "$LD_PRELOAD"',
+        env,
+    )
     assert out == [f"{lib_a}:{lib_b}", "True", lib_b]
     out = sh("bash", f'. {activate}; {SHOW}; deactivate; echo "${{LD_PRELOAD-unset}}"', env)
     assert out == [lib_a, "True", "unset"]
@@ -85,8 +63,11 @@ def test_venv_round_trip_in_bash(cli: Runner, env: dict[str, str], user_venv: Pa
     import sys
 
     dd = f"{sys.executable} -m devdoctor"
-    check = subprocess.run(["bash", "-c", f". {activate}; {dd} check XX903"],
-                           env={**__import__("os").environ, **env}, capture_output=True)
+    check = subprocess.run(
+        ["bash", "-c", f". {activate}; {dd} check XX903"],
+        env={**__import__("os").environ, **env},
+        capture_output=True,
+    )
     assert check.returncode == 0, check.stdout
 
     # applying again changes nothing and stays verified
@@ -98,13 +79,26 @@ def test_venv_round_trip_in_bash(cli: Runner, env: dict[str, str], user_venv: Pa
     assert tree_hashes(user_venv / "bin") == before  # byte for byte, modes included
 
 
-@pytest.mark.parametrize("shell, script", [
-    ("zsh", ". {bin}/activate; echo $LD_PRELOAD; deactivate; echo $LD_PRELOAD"),
-    ("fish", "source {bin}/activate.fish; echo $LD_PRELOAD; deactivate; echo $LD_PRELOAD"),
-    ("tcsh", "set prompt=x; source {bin}/activate.csh; echo $LD_PRELOAD; deactivate; echo $LD_PRELOAD"),
-])
-def test_venv_other_shells(cli: Runner, env: dict[str, str], user_venv: Path,
-                           libs: tuple[str, str], shell: str, script: str) -> None:
+@pytest.mark.parametrize(
+    "shell, script",
+    [
+        ("zsh", ". {bin}/activate; echo $LD_PRELOAD; deactivate; echo $LD_PRELOAD"),
+        ("fish", "source {bin}/activate.fish; echo $LD_PRELOAD; deactivate; echo $LD_PRELOAD"),
+        (
+            "tcsh",
+            "set prompt=x; source {bin}/activate.csh; echo $LD_PRELOAD; deactivate; "
+            "echo $LD_PRELOAD",
+        ),
+    ],
+)
+def test_venv_other_shells(
+    cli: Runner,
+    env: dict[str, str],
+    user_venv: Path,
+    libs: tuple[str, str],
+    shell: str,
+    script: str,
+) -> None:
     assert shutil.which(shell), f"{shell} must be installed (.ci/run installs it)"
     lib_a, lib_b = libs
     ran = cli("fix", "--apply", "--python", str(user_venv / "bin" / "python"), env=env)
@@ -113,8 +107,9 @@ def test_venv_other_shells(cli: Runner, env: dict[str, str], user_venv: Path,
     assert out == [f"{lib_a}:{lib_b}", lib_b]
 
 
-def test_conda_env_round_trip(cli: Runner, env: dict[str, str], tmp_path: Path,
-                              libs: tuple[str, str]) -> None:
+def test_conda_env_round_trip(
+    cli: Runner, env: dict[str, str], tmp_path: Path, libs: tuple[str, str]
+) -> None:
     lib_a, lib_b = libs
     prefix = tmp_path / "conda-env"
     (prefix / "conda-meta").mkdir(parents=True)
@@ -124,9 +119,12 @@ def test_conda_env_round_trip(cli: Runner, env: dict[str, str], tmp_path: Path,
     ran = cli("fix", "--apply", env=conda_env)  # auto picks conda
     assert ran.code == 0, ran.out + ran.err
     scripts = prefix / "etc" / "conda"
-    out = sh("bash", f"export LD_PRELOAD={lib_b}; . {scripts}/activate.d/devdoctor.sh; "
-             f'echo "$LD_PRELOAD"; . {scripts}/deactivate.d/devdoctor.sh; echo "$LD_PRELOAD"',
-             conda_env)
+    out = sh(
+        "bash",
+        f"export LD_PRELOAD={lib_b}; . {scripts}/activate.d/devdoctor.sh; "
+        f'echo "$LD_PRELOAD"; . {scripts}/deactivate.d/devdoctor.sh; echo "$LD_PRELOAD"',
+        conda_env,
+    )
     assert out == [f"{lib_a}:{lib_b}", lib_b]
     assert (scripts / "activate.d" / "devdoctor.fish").exists()
     assert cli("undo", "--yes").code == 0
@@ -134,9 +132,9 @@ def test_conda_env_round_trip(cli: Runner, env: dict[str, str], tmp_path: Path,
     assert not (scripts / "activate.d" / "devdoctor.sh").exists()
 
 
-def test_shell_rc_block_is_idempotent_and_serialised(cli: Runner, env: dict[str, str],
-                                                     isolated: Path,
-                                                     libs: tuple[str, str]) -> None:
+def test_shell_rc_block_is_idempotent_and_serialised(
+    cli: Runner, env: dict[str, str], isolated: Path, libs: tuple[str, str]
+) -> None:
     bashrc = isolated / ".bashrc"
     bashrc.write_text("alias ll='ls -l'\n")
     results = []
@@ -157,16 +155,25 @@ def test_shell_rc_block_is_idempotent_and_serialised(cli: Runner, env: dict[str,
     assert bashrc.read_text() == "alias ll='ls -l'\n"
 
 
-def test_print_target_writes_nothing(cli: Runner, env: dict[str, str], isolated: Path,
-                                     user_venv: Path) -> None:
+def test_print_target_writes_nothing(
+    cli: Runner, env: dict[str, str], isolated: Path, user_venv: Path
+) -> None:
     before = tree_hashes(isolated, user_venv)
-    ran = cli("fix", "--apply", "--target", "print", "--python",
-              str(user_venv / "bin" / "python"), env=env)
+    ran = cli(
+        "fix",
+        "--apply",
+        "--target",
+        "print",
+        "--python",
+        str(user_venv / "bin" / "python"),
+        env=env,
+    )
     assert ran.code == 1
     assert "not applied" in ran.out and "export LD_PRELOAD=" in ran.out
     after = tree_hashes(isolated, user_venv)
-    assert {k: v for k, v in after.items() if "/journal/" not in k and not k.endswith("/lock")} \
-        == before
+    assert {
+        k: v for k, v in after.items() if "/journal/" not in k and not k.endswith("/lock")
+    } == before
 
 
 def test_conda_target_needs_a_conda_env(cli: Runner, env: dict[str, str], user_venv: Path) -> None:

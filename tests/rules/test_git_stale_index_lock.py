@@ -5,9 +5,10 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from helpers import Runner, git, tree_hashes
+
 from devdoctor.api import Context, ProcessInfo, Status
 from devdoctor.registry import load
-from tests.conftest import Runner, git, tree_hashes
 
 RULE = load().find("DD302")
 assert RULE is not None
@@ -42,8 +43,9 @@ def test_lock_held_by_injected_git_process_warns(repo: Path) -> None:
 
 def test_real_running_git_process_is_seen(cli: Runner, repo: Path) -> None:
     (repo / ".git" / "index.lock").write_bytes(b"")
-    proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=repo, stdin=subprocess.PIPE,
-                            stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        ["git", "cat-file", "--batch"], cwd=repo, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL
+    )
     try:
         ran = cli("check", "DD302", "--format", "json", cwd=repo)
     finally:
