@@ -24,5 +24,11 @@ def user_config_file() -> Path:
     return Path(platformdirs.user_config_dir("devdoctor", appauthor=False)) / "config.toml"
 
 
+def cache_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("devdoctor", appauthor=False))
+
+
 def log_file() -> Path:
     return state_dir() / "devdoctor.log"

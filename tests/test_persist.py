@@ -158,6 +158,7 @@ def test_shell_rc_block_is_idempotent_and_serialised(
 def test_print_target_writes_nothing(
     cli: Runner, env: dict[str, str], isolated: Path, user_venv: Path
 ) -> None:
+    cli("rules", env=env)  # devdoctor's entry-point cache is written once, not by every run
     before = tree_hashes(isolated, user_venv)
     ran = cli(
         "fix",
