@@ -64,10 +64,11 @@ def run(
 ) -> list[Result]:
     """Run every rule in its own daemon thread; a rule still running at its limit is abandoned."""
     limit = ctx.config.timeout if timeout is None else timeout
+    rules = list(rules)
+    all_settings = [settings_for(rule, ctx) for rule in rules]  # config errors: before any runs
     started: list[tuple[Rule, _Slot, float]] = []
-    for rule in rules:
+    for rule, settings in zip(rules, all_settings, strict=True):
         slot = _Slot()
-        settings = settings_for(rule, ctx)  # config errors surface before anything runs
         thread = threading.Thread(
             target=_run_one, args=(rule, ctx, settings, slot), name=f"rule-{rule.code}", daemon=True
         )

@@ -265,7 +265,7 @@ def held(location: Location, env: Mapping[str, str], journaled: Sequence[Path]) 
     out = []
     for (kind, _), loc in places.items():
         changes = managed(kind, loc, env)
-        path = primary_file(kind, loc, env)
-        if changes and path:
-            out.append(Held(kind, loc, tuple(changes), path))
+        primary = primary_file(kind, loc, env)
+        if changes and primary:
+            out.append(Held(kind, loc, tuple(changes), primary))
     return out

@@ -82,7 +82,7 @@ def validate(rule: Rule) -> str | None:
 
 
 def _bundled() -> list[Rule]:
-    from devdoctor import rules as package
+    package = importlib.import_module("devdoctor.rules")  # rules/, mapped by package-dir
 
     found: list[Rule] = []
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):

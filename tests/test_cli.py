@@ -194,3 +194,49 @@ def test_config_select_ignore_and_note(cli: Runner, tmp_path: Path) -> None:
     cli_doc = cli("check", "DD302", "--format", "json").json()
     assert [r["code"] for r in cli_doc["results"]] == ["DD302"]
     assert json.dumps(cli_doc)
+
+
+UNSAFE = """
+from dataclasses import dataclass
+from pathlib import Path
+from devdoctor.api import Applicability, Diagnostic, FileEdit, Fix, Rule, Scope, Status
+
+@dataclass(frozen=True)
+class Settings:
+    marker: str = "marker.txt"
+
+def check(ctx, settings):
+    path = ctx.cwd / settings.marker
+    if path.exists():
+        yield Diagnostic(Status.PASS, "marker present")
+        return
+    fix = Fix("Create the marker", Applicability.UNSAFE, (FileEdit.write(path, "made\\n"),))
+    yield Diagnostic(Status.FAIL, f"{settings.marker} is missing", fix=fix)
+
+RULE = Rule("XX906", "needs-marker", "test rule", Scope.REPOSITORY, check, fixable=True,
+            settings=Settings)
+"""
+
+
+def test_unsafe_fixes_need_opt_in_and_confirmation(cli: Runner, plugin, tmp_path: Path) -> None:
+    env = plugin("unsafe", UNSAFE)
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.devdoctor.rules.needs-marker]\nmarker = "custom.txt"\n'
+    )
+    marker = tmp_path / "custom.txt"
+    ran = cli("fix", "--apply", env=env)  # not opted in: shown, not applied
+    assert ran.code == 1 and "not applied (unsafe or display-only)" in ran.out
+    assert not marker.exists()
+    ran = cli("fix", "--apply", "--unsafe-fixes", env=env)  # opted in, no TTY, no --yes
+    assert ran.code == 1 and "needs a confirmation" in ran.err
+    assert not marker.exists()
+    ran = cli("fix", "XX906", "--apply", "--yes", env=env)  # naming the rule opts in
+    assert ran.code == 0 and "XX906 Create the marker: fixed" in ran.out
+    assert marker.read_text() == "made\n"
+
+
+def test_bad_rule_setting_is_a_usage_error(cli: Runner, plugin, tmp_path: Path) -> None:
+    env = plugin("unsafe", UNSAFE)
+    (tmp_path / "pyproject.toml").write_text("[tool.devdoctor.rules.needs-marker]\nmarker = 3\n")
+    ran = cli("check", env=env)
+    assert ran.code == 2 and "marker must be str" in ran.err
