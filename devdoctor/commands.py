@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
@@ -71,7 +72,7 @@ def run_rules(session: Session, show_spinner: bool = True) -> list[engine.Result
     from devdoctor.text import spinner
 
     names = ", ".join(r.code for r in session.rules)
-    with spinner(f"checking {names}") if show_spinner else _nothing() as status:
+    with spinner(f"checking {names}") if show_spinner else contextlib.nullcontext() as status:
 
         def done(rule: Rule) -> None:
             if status is not None:
@@ -83,14 +84,6 @@ def run_rules(session: Session, show_spinner: bool = True) -> list[engine.Result
         log = log_crash("".join(f"[{r.rule.code}]\n{r.traceback}" for r in crashed))
         session.notes.append(f"a rule crashed; the traceback is in {log}")
     return results
-
-
-class _nothing:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def target_model(ctx: Context, with_facts: bool) -> dict[str, Any]:

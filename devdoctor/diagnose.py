@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import IO, Any
+from dataclasses import dataclass
+from typing import IO
 
 from devdoctor.rule import Rule, Signature
 
@@ -18,7 +18,6 @@ class Match:
     source: str
     first_line: int
     count: int = 1
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def message(self) -> str:

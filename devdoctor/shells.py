@@ -176,9 +176,6 @@ def csh_restore_inline(changes: Sequence[EnvChange]) -> str:
     return "".join(parts)
 
 
-DIALECTS = {"sh": (sh_set, sh_restore), "fish": (fish_set, fish_restore)}
-
-
 def block(
     lines: Sequence[str], changes: Sequence[EnvChange], indent: str = "", meta: bool = True
 ) -> str:
