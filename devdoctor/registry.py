@@ -104,7 +104,7 @@ def _path_stamp() -> list[list[object]]:
 
 def _entry_points() -> list[tuple[str, str]]:
     """The group's entry points; scanning every installed distribution costs ~50 ms, so the
-    answer is cached in the state dir, keyed by the sys.path folders and their mtimes."""
+    answer is cached in the user cache dir, keyed by the sys.path folders and their mtimes."""
     from devdoctor import paths
 
     cache = paths.cache_dir() / "entry-points.json"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -193,7 +192,6 @@ def test_config_select_ignore_and_note(cli: Runner, tmp_path: Path) -> None:
     # the command line beats config and environment
     cli_doc = cli("check", "DD302", "--format", "json").json()
     assert [r["code"] for r in cli_doc["results"]] == ["DD302"]
-    assert json.dumps(cli_doc)
 
 
 UNSAFE = """
