@@ -66,11 +66,20 @@ def fix(
         ),
     ] = "auto",
     python: Python = None,
+    alternative: Annotated[
+        int, typer.Option("--alternative", min=0, help="Use the rule's alternative fix N.")
+    ] = 0,
+    from_log: Annotated[
+        list[str] | None,
+        typer.Option("--from-log", metavar="FILE", help="Fix what this log shows, not a check."),
+    ] = None,
 ) -> int:
     """Preview fixes as diffs; with --apply write them, re-check, and journal them for undo."""
     from devdoctor import fix_commands
 
-    return fix_commands.fix(rules or [], apply, unsafe_fixes, yes, target, python)
+    return fix_commands.fix(
+        rules or [], apply, unsafe_fixes, yes, target, python, alternative, from_log or []
+    )
 
 
 @app.command()

@@ -17,6 +17,7 @@ from devdoctor import config as config_mod
 from devdoctor import engine, paths, registry, report
 from devdoctor.context import Context, default_context
 from devdoctor.errors import DevdoctorError, UsageError
+from devdoctor.fix import Fix
 from devdoctor.redact import Redactor
 from devdoctor.rule import Rule
 
@@ -160,40 +161,57 @@ def open_inputs(names: Sequence[str]) -> list[tuple[str, IO[bytes]]]:
     return opened
 
 
-def diagnose(names: Sequence[str], fmt: str) -> int:
+@dataclass(frozen=True)
+class LogFinding:
+    match: Any  # diagnose.Match
+    facts: dict[str, Any]  # enriched: about this machine, not only what the log said
+    fix: Fix | None
+
+
+def log_findings(names: Sequence[str], rules: Sequence[Rule], ctx: Context) -> list[LogFinding]:
+    """Known problems in the logs, each with facts about this machine and the fix for them."""
     from devdoctor import diagnose as diag
 
-    check_format(fmt)
-    reg = registry.load()
     inputs = open_inputs(names)
     try:
-        matches = diag.scan([(name, diag.read_lines(f)) for name, f in inputs], reg.rules)
+        matches = diag.scan([(name, diag.read_lines(f)) for name, f in inputs], rules)
     finally:
         for _, f in inputs:
             if f is not sys.stdin.buffer:
                 f.close()
-    ctx = default_context(config_mod.Config())
-    model_matches = []
+    found = []
     for m in matches:
-        fix = m.rule.fix_from_log(ctx, m.facts) if m.rule.fix_from_log else None
-        model_matches.append(
-            {
-                "code": m.rule.code,
-                "name": m.rule.name,
-                "facts": m.facts,
-                "source": m.source,
-                "first_line": m.first_line,
-                "where": f"{m.source}:{m.first_line}",
-                "count": m.count,
-                "message": m.message,
-                "fix": report.fix_model(fix),
-            }
-        )
+        facts: dict[str, Any] = dict(m.facts)
+        if m.rule.enrich is not None:
+            facts = m.rule.enrich(ctx, m.facts)
+        fix = m.rule.fix_from_log(ctx, facts) if m.rule.fix_from_log else None
+        found.append(LogFinding(m, facts, fix))
+    return found
+
+
+def diagnose(names: Sequence[str], fmt: str) -> int:
+    check_format(fmt)
+    reg = registry.load()
+    findings = log_findings(names, reg.rules, default_context(config_mod.Config()))
+    model_matches = [
+        {
+            "code": f.match.rule.code,
+            "name": f.match.rule.name,
+            "facts": f.facts,
+            "source": f.match.source,
+            "first_line": f.match.first_line,
+            "where": f"{f.match.source}:{f.match.first_line}",
+            "count": f.match.count,
+            "message": f.match.message,
+            "fix": report.fix_model(f.fix),
+        }
+        for f in findings
+    ]
     model = {"schema_version": report.SCHEMA_VERSION, "matches": model_matches}
     from devdoctor.text import render_diagnose
 
     report.emit(model, fmt, render_diagnose)
-    return 1 if matches else 0
+    return 1 if findings else 0
 
 
 def confirm(question: str, yes: bool) -> bool:

@@ -7,6 +7,7 @@ import difflib
 import enum
 import os
 import tempfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
@@ -204,3 +205,6 @@ class Fix:
     edits: tuple[Edit, ...] = ()
     env: tuple[EnvChange, ...] = ()  # resolved into edits for the chosen --target
     instructions: str = ""  # what to run by hand (display-only fixes, live shells)
+    # Proves the fix in a new process given the environment a new shell would have:
+    # None when it works, else what happened. Without it, the rule's check runs again.
+    verify: Callable[[Mapping[str, str]], str | None] | None = None

@@ -4,35 +4,73 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from devdoctor import fixing, journal, report
-from devdoctor.commands import Session, confirm, open_session, run_rules
+from devdoctor.commands import Session, confirm, log_findings, open_session, run_rules
 from devdoctor.errors import DevdoctorError
 from devdoctor.fix import Applicability
 from devdoctor.journal import Journal
+from devdoctor.rule import Diagnostic, Status
 
 RESOLVED = {fixing.Outcome.FIXED, fixing.Outcome.NEW_SHELL}
 
 
+@dataclass(frozen=True)
+class Problems:
+    planned: list[fixing.Planned]
+    statuses: list[tuple[str, str]]  # (rule code, status) of what was found
+
+
+def _from_checks(session: Session, target: str, alternative: int) -> Problems:
+    results = run_rules(session)
+    planned = fixing.plan(results, session.ctx, target, alternative)
+    return Problems(planned, [(r.rule.code, r.status.value) for r in results])
+
+
+def _from_log(session: Session, target: str, logs: Sequence[str]) -> Problems:
+    """The problems a log shows, with fixes for the files it names as found on this machine."""
+    planned, statuses = [], []
+    for finding in log_findings(logs, session.rules, session.ctx):
+        rule = finding.match.rule
+        statuses.append((rule.code, Status.FAIL.value))
+        if finding.fix is not None:
+            diagnostic = Diagnostic(Status.FAIL, finding.match.message, finding.facts, finding.fix)
+            planned.append(fixing.plan_one(rule, diagnostic, finding.fix, session.ctx, target))
+    return Problems(planned, statuses)
+
+
 def fix(
-    chosen: Sequence[str], apply: bool, unsafe: bool, yes: bool, target: str, python: str | None
+    chosen: Sequence[str],
+    apply: bool,
+    unsafe: bool,
+    yes: bool,
+    target: str,
+    python: str | None,
+    alternative: int = 0,
+    from_log: Sequence[str] = (),
 ) -> int:
     from devdoctor import paths, persist
 
     session = open_session(chosen, python)
     persist.resolve_kind(target, session.ctx.location)  # a bad --target is a usage error now
     named = {r.code for r in session.rules} if chosen else set()
+
+    def problems() -> Problems:
+        if from_log:
+            return _from_log(session, target, from_log)
+        return _from_checks(session, target, alternative)
+
     if not apply:
-        return _preview(session, target, unsafe, named)
+        return _preview(problems(), unsafe, named)
     with journal.locked(paths.state_dir()):  # a second `fix --apply` waits, then re-checks
-        return _apply(session, target, unsafe, yes, named)
+        return _apply(session, problems(), target, unsafe, yes, named)
 
 
-def _preview(session: Session, target: str, unsafe: bool, named: set[str]) -> int:
+def _preview(found: Problems, unsafe: bool, named: set[str]) -> int:
     from devdoctor.text import render_plan
 
-    results = run_rules(session)
-    planned = fixing.plan(results, session.ctx, target)
+    planned = found.planned
     applicable = [p for p in planned if fixing.wanted(p, unsafe, named)]
     unsafe_left = [
         p for p in planned if p.fix.applicability is Applicability.UNSAFE and p not in applicable
@@ -47,16 +85,17 @@ def _preview(session: Session, target: str, unsafe: bool, named: set[str]) -> in
         )
     model = {"fixes": [report.planned_model(p) for p in planned], "footer": footer}
     report.emit(model, "text", render_plan)
-    return report.exit_code([r.status.value for r in results], strict=False)
+    return report.exit_code([status for _, status in found.statuses], strict=False)
 
 
-def _apply(session: Session, target: str, unsafe: bool, yes: bool, named: set[str]) -> int:
+def _apply(
+    session: Session, found: Problems, target: str, unsafe: bool, yes: bool, named: set[str]
+) -> int:
     from devdoctor import paths
     from devdoctor.text import render_applied
 
     ctx = session.ctx
-    results = run_rules(session)
-    planned = fixing.plan(results, ctx, target)
+    planned = found.planned
     chosen = [p for p in planned if fixing.wanted(p, unsafe, named)]
     risky = [p for p in chosen if p.fix.applicability is Applicability.UNSAFE]
     if risky:
@@ -80,11 +119,11 @@ def _apply(session: Session, target: str, unsafe: bool, yes: bool, named: set[st
     report.emit(
         {"applied": report.applied_model(applied), "footer": footer}, "text", render_applied
     )
-    if any(r.status.value == "error" for r in results):
+    if any(status == "error" for _, status in found.statuses):
         return 3
     resolved = {a.planned.rule.code for a in applied if a.outcome in RESOLVED}
     unresolved = any(a.outcome not in RESOLVED for a in applied)
-    still_failing = any(r.status.value == "fail" and r.rule.code not in resolved for r in results)
+    still_failing = any(s == "fail" and code not in resolved for code, s in found.statuses)
     return 1 if unresolved or still_failing else 0
 
 

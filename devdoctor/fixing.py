@@ -53,12 +53,17 @@ def plan_one(rule: Rule, diagnostic: Diagnostic, fix: Fix, ctx: Context, target:
     return Planned(rule, diagnostic, fix, edits, where, instructions)
 
 
-def plan(results: Sequence[engine.Result], ctx: Context, target: str) -> list[Planned]:
+def plan(
+    results: Sequence[engine.Result], ctx: Context, target: str, alternative: int = 0
+) -> list[Planned]:
+    """One fix per problem: the rule's first choice, or alternative N where it offers one."""
     planned = []
     for result in results:
         for diagnostic in result.diagnostics:
             if diagnostic.fix and diagnostic.status in (Status.WARN, Status.FAIL):
-                planned.append(plan_one(result.rule, diagnostic, diagnostic.fix, ctx, target))
+                choices = (diagnostic.fix, *diagnostic.alternatives)
+                fix = choices[alternative] if alternative < len(choices) else diagnostic.fix
+                planned.append(plan_one(result.rule, diagnostic, fix, ctx, target))
     return planned
 
 
@@ -124,17 +129,24 @@ def verify(done: Sequence[Applied], ctx: Context) -> list[Applied]:
             verified.append(item)
             continue
         p = item.planned
+        new_env = dict(ctx.env)
+        for change in p.fix.env:
+            change.applied_to(new_env)
+        if p.fix.verify is not None:  # the fix's own proof, in a new process
+            problem = p.fix.verify(new_env)
+            verified.append(
+                Applied(p, Outcome.NOT_FIXED, problem)
+                if problem
+                else Applied(p, Outcome.FIXED, "verified in a new process")
+            )
+            continue
         fresh = ctx.with_env(ctx.env)
         left = _still_there(p.rule, p.diagnostic, fresh)
         if left is None:
             verified.append(Applied(p, Outcome.FIXED))
             continue
-        if p.fix.env:
-            new_env = dict(ctx.env)
-            for change in p.fix.env:
-                change.applied_to(new_env)
-            if _still_there(p.rule, p.diagnostic, ctx.with_env(new_env)) is None:
-                verified.append(Applied(p, Outcome.NEW_SHELL, p.instructions))
-                continue
+        if p.fix.env and _still_there(p.rule, p.diagnostic, ctx.with_env(new_env)) is None:
+            verified.append(Applied(p, Outcome.NEW_SHELL, p.instructions))
+            continue
         verified.append(Applied(p, Outcome.NOT_FIXED, left.message))
     return verified

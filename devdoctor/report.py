@@ -100,6 +100,11 @@ def planned_model(p: Planned) -> Model:
         "changes": [c.describe(None) for c in p.fix.env],
         "edits": [{"describe": e.describe(), "preview": e.preview()} for e in p.edits],
         "instructions": p.instructions,
+        "alternatives": [
+            {"index": i, "title": fix.title, "applicability": fix.applicability.value}
+            for i, fix in enumerate((p.diagnostic.fix, *p.diagnostic.alternatives))
+            if fix is not None and fix is not p.fix
+        ],
     }
 
 

@@ -39,6 +39,7 @@ class Diagnostic:
     message: str
     facts: Mapping[str, Any] = field(default_factory=dict)
     fix: Fix | None = None
+    alternatives: tuple[Fix, ...] = ()  # other fixes; `fix --alternative N` picks one
     # Identifies "the same problem" when the check runs again after a fix.
     key: str = ""
 
@@ -60,7 +61,8 @@ class Signature:
 
 
 CheckFn = Callable[["Context", Any], Iterable[Diagnostic]]
-LogFixFn = Callable[["Context", Mapping[str, str]], "Fix | None"]
+LogFixFn = Callable[["Context", Mapping[str, Any]], "Fix | None"]
+EnrichFn = Callable[["Context", Mapping[str, str]], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,8 @@ class Rule:
     signatures: tuple[Signature, ...] = ()
     settings: type[Any] | None = None  # a dataclass filled from config
     fix_from_log: LogFixFn | None = None
+    # Turns what a log said (a path as written) into facts about this machine (the real file).
+    enrich: EnrichFn | None = None
     doc: str = ""  # filled by the registry from the module docstring
 
     @property

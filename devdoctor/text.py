@@ -108,6 +108,12 @@ def render_plan(model: dict[str, Any]) -> None:
             _diff(out, edit["preview"])
         if p["instructions"]:
             out.print(f"  {escape(p['instructions'])}")
+        for alt in p["alternatives"]:
+            out.print(
+                f"  [dim]alternative {alt['index']} ({alt['applicability']}): "
+                f"{escape(alt['title'])} -- `devdoctor fix {p['code']} "
+                f"--alternative {alt['index']}`[/]"
+            )
     for line in model["footer"]:
         out.print(line, markup=False)
 
