@@ -1,12 +1,18 @@
-"""Static-TLS facts of a shared library, read from its headers and dynamic relocations only.
+"""Static-TLS facts of a shared library, read from its program headers and dynamic table only.
 
-pyelftools parses the headers; relocations are counted with struct over `.rela.dyn`/`.rel.dyn`
-because pyelftools' own iterator is ~10x slower on large libraries (libtorch_cpu.so).
+Read with struct, not pyelftools: a site-packages with torch and scikit-learn holds ~220
+libraries and pyelftools spends 4-13 ms on each one it opens (it builds section and segment
+objects, and the dynamic segment walks every section to find its string table); the whole scan
+must stay under 300 ms. Only what glibc itself uses is read: PT_TLS, PT_DYNAMIC's DT_FLAGS and the
+DT_RELA/DT_REL tables it points to (so stripped section headers do not matter).
 """
 
 from __future__ import annotations
 
 import struct
+import sys
+from array import array
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -48,70 +54,137 @@ class TlsInfo:
         return asdict(self)
 
 
-def _count_relocs(elf: Any, machine: str) -> tuple[int, int]:
-    ie_types, desc_types = IE_RELOCS.get(machine, set()), TLSDESC_RELOCS.get(machine, set())
-    endian = "<" if elf.little_endian else ">"
+PT_LOAD, PT_DYNAMIC, PT_TLS = 1, 2, 7
+ET_DYN = 3
+DT_RELA, DT_RELASZ, DT_REL, DT_RELSZ, DT_FLAGS = 7, 8, 17, 18, 30
+_EM = {62: "EM_X86_64", 183: "EM_AARCH64", 3: "EM_386"}
+
+
+@dataclass(frozen=True)
+class _Layout:
+    end: str  # struct byte order
+    bits: int
+    machine: str
+    e_type: int
+    segments: list[tuple[int, int, int, int, int, int]]  # type, offset, vaddr, filesz, memsz, align
+
+
+def _layout(f: Any) -> _Layout:
+    """The ELF header and program headers: all a static-TLS verdict needs."""
+    ident = f.read(64)
+    if ident[:4] != b"\x7fELF":
+        raise Unreadable("not an ELF file")
+    if len(ident) < 52 or ident[4] not in (1, 2) or ident[5] not in (1, 2):
+        raise Unreadable("malformed ELF header")
+    end = "<" if ident[5] == 1 else ">"
+    e_type, e_machine = struct.unpack_from(end + "HH", ident, 16)
+    if ident[4] == 2:
+        (phoff,) = struct.unpack_from(end + "Q", ident, 32)
+        phentsize, phnum = struct.unpack_from(end + "HH", ident, 54)
+        phdr, order = end + "IIQQQQQQ", (0, 2, 3, 5, 6, 7)
+    else:
+        (phoff,) = struct.unpack_from(end + "I", ident, 28)
+        phentsize, phnum = struct.unpack_from(end + "HH", ident, 42)
+        phdr, order = end + "IIIIIIII", (0, 1, 2, 4, 5, 7)
+    size = struct.calcsize(phdr)
+    segments = []
+    if phnum and phentsize >= size:
+        f.seek(phoff)
+        table = f.read(phentsize * phnum)
+        if len(table) < phentsize * phnum:
+            raise Unreadable("malformed ELF: program headers past the end of the file")
+        for n in range(phnum):
+            entry = struct.unpack_from(phdr, table, n * phentsize)
+            segments.append(tuple(entry[k] for k in order))
+    return _Layout(
+        end, 64 if ident[4] == 2 else 32, _EM.get(e_machine, f"EM_{e_machine}"), e_type, segments
+    )
+
+
+def _file_offset(layout: _Layout, vaddr: int) -> int | None:
+    for kind, offset, start, filesz, _, _ in layout.segments:
+        if kind == PT_LOAD and start <= vaddr < start + filesz:
+            return offset + vaddr - start
+    return None
+
+
+def _read_at(f: Any, offset: int, size: int) -> bytes:
+    f.seek(offset)
+    data: bytes = f.read(size)
+    if len(data) < size:
+        raise Unreadable("malformed ELF: a table runs past the end of the file")
+    return data
+
+
+def _dynamic(f: Any, layout: _Layout) -> dict[int, int]:
+    """The dynamic section's tags (first value of each), from PT_DYNAMIC."""
+    seg = next((s for s in layout.segments if s[0] == PT_DYNAMIC), None)
+    if seg is None:
+        return {}
+    fmt = layout.end + ("qQ" if layout.bits == 64 else "iI")
+    data = _read_at(f, seg[1], seg[3])
+    tags: dict[int, int] = {}
+    for tag, value in struct.iter_unpack(fmt, data[: len(data) - len(data) % struct.calcsize(fmt)]):
+        if tag == 0:  # DT_NULL
+            break
+        tags.setdefault(tag, value)
+    return tags
+
+
+def _reloc_types(data: bytes, layout: _Layout, rela: bool) -> Sequence[int]:
+    """Every relocation's type, sliced out at C speed: libtorch_cpu.so has ~10^5 of them."""
+    if layout.bits == 64:  # r_offset, r_info (type = low 32 bits)[, r_addend]
+        words = 6 if rela else 4
+        table = array("I")
+        table.frombytes(data[: len(data) - len(data) % (words * 4)])
+        if (layout.end == "<") != (sys.byteorder == "little"):
+            table.byteswap()
+        return table[(2 if layout.end == "<" else 3) :: words]
+    size = 12 if rela else 8  # r_offset, r_info (type = low byte)[, r_addend]
+    return data[(4 if layout.end == "<" else 7) : len(data) - len(data) % size : size]
+
+
+def _count_relocs(f: Any, layout: _Layout, tags: dict[int, int]) -> tuple[int, int]:
+    ie_types = IE_RELOCS.get(layout.machine, set())
+    desc_types = TLSDESC_RELOCS.get(layout.machine, set())
     ie = desc = 0
-    for name in (".rela.dyn", ".rel.dyn"):
-        section = elf.get_section_by_name(name)
-        if section is None or section["sh_type"] not in ("SHT_RELA", "SHT_REL"):
+    for addr_tag, size_tag, rela in ((DT_RELA, DT_RELASZ, True), (DT_REL, DT_RELSZ, False)):
+        if addr_tag not in tags or not tags.get(size_tag):
             continue
-        rela = section["sh_type"] == "SHT_RELA"
-        if elf.elfclass == 64:  # r_info's low 32 bits (64-bit) or low 8 bits (32-bit): the type
-            fmt, type_mask = endian + ("QQq" if rela else "QQ"), 0xFFFFFFFF
-        else:
-            fmt, type_mask = endian + ("IIi" if rela else "II"), 0xFF
-        data = section.data()
-        usable = len(data) - len(data) % struct.calcsize(fmt)
-        for entry in struct.iter_unpack(fmt, data[:usable]):
-            kind = entry[1] & type_mask
-            ie += kind in ie_types
-            desc += kind in desc_types
+        offset = _file_offset(layout, tags[addr_tag])
+        if offset is None:
+            raise Unreadable("malformed ELF: relocations outside any loaded segment")
+        types = _reloc_types(_read_at(f, offset, tags[size_tag]), layout, rela)
+        ie += sum(types.count(t) for t in ie_types)
+        desc += sum(types.count(t) for t in desc_types)
     return ie, desc
 
 
 def read_tls(path: str) -> TlsInfo:
-    """Raises Unreadable for anything that is not a parseable ELF file."""
-    from elftools.common.exceptions import ELFError
-    from elftools.elf.dynamic import DynamicSection
-    from elftools.elf.elffile import ELFFile
-
+    """Raises Unreadable for anything that is not a readable ELF shared library."""
     try:
         with open(path, "rb") as f:
-            if f.read(4) != b"\x7fELF":
-                raise Unreadable("not an ELF file")
-            f.seek(0)
-            elf = ELFFile(f)
-            if elf["e_type"] != "ET_DYN":
-                raise Unreadable(f"not a shared library ({elf['e_type']})")
-            machine = elf["e_machine"]
-            tls = next((s for s in elf.iter_segments() if s["p_type"] == "PT_TLS"), None)
-            if tls is None:  # most libraries: nothing more to read
-                return TlsInfo(MACHINES.get(machine, machine), elf.elfclass, 0, 1, 0, False, 0, 0)
-            flags = 0
-            for section in elf.iter_sections():
-                if isinstance(section, DynamicSection):
-                    for tag in section.iter_tags():
-                        if tag.entry.d_tag == "DT_FLAGS":
-                            flags = tag.entry.d_val
-                    break
-            ie, desc = _count_relocs(elf, machine)
-            align = max(int(tls["p_align"]), 1)
+            layout = _layout(f)
+            arch = MACHINES.get(layout.machine, layout.machine)
+            if layout.e_type != ET_DYN:
+                raise Unreadable(f"not a shared library (e_type {layout.e_type})")
+            tls = next((s for s in layout.segments if s[0] == PT_TLS), None)
+            if tls is None:  # most libraries: the headers are all there is to read
+                return TlsInfo(arch, layout.bits, 0, 1, 0, False, 0, 0)
+            tags = _dynamic(f, layout)
+            ie, desc = _count_relocs(f, layout, tags)
+            align = max(tls[5], 1)
             return TlsInfo(
-                MACHINES.get(machine, machine),
-                elf.elfclass,
-                int(tls["p_memsz"]),
+                arch,
+                layout.bits,
+                tls[4],
                 align,
-                int(tls["p_vaddr"]) & (align - 1),
-                bool(flags & DF_STATIC_TLS),
+                tls[2] & (align - 1),
+                bool(tags.get(DT_FLAGS, 0) & DF_STATIC_TLS),
                 ie,
                 desc,
             )
-    except Unreadable:
-        raise
     except OSError as exc:
         raise Unreadable(exc.strerror or str(exc)) from None
-    except ELFError as exc:
+    except struct.error as exc:
         raise Unreadable(f"malformed ELF: {exc}") from None
-    except Exception as exc:  # pyelftools raises many kinds on corrupt input; none may escape
-        raise Unreadable(f"malformed ELF: {type(exc).__name__}: {exc}") from None
