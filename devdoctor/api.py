@@ -1,8 +1,10 @@
 """The rule-author API: everything a rule module may import from devdoctor."""
 
+from devdoctor import glibc
 from devdoctor.context import Context, ProcessInfo
 from devdoctor.fix import Applicability, EnvChange, EnvOp, FileEdit, Fix
 from devdoctor.rule import Diagnostic, Rule, Scope, Signature, Status
+from devdoctor.target import TargetError
 
 __all__ = [
     "Applicability",
@@ -17,4 +19,6 @@ __all__ = [
     "Scope",
     "Signature",
     "Status",
+    "TargetError",
+    "glibc",
 ]

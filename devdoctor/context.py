@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import time
@@ -59,6 +60,7 @@ class Context:
     processes: Callable[[], list[ProcessInfo]] = system_processes
     clock: Callable[[], float] = time.time
     state_dir: Path | None = None
+    cache_dir: Path | None = None  # devdoctor's caches (None: no cache, as in most tests)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
     _locks: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
     _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -100,6 +102,16 @@ class Context:
         facts = self._cache.get("target")
         return facts if isinstance(facts, dict) else None
 
+    def libraries(self) -> list[Any]:
+        """Every shared library in the target's site-packages, with its TLS facts
+        (libscan.Library). Raises TargetError when the target cannot be asked."""
+        from devdoctor import libscan
+
+        roots = self.target().get("site_packages", [])
+        cache = self.cache_dir / "static-tls.json" if self.cache_dir else None
+        found: list[Any] = self._cached("libraries", lambda: libscan.scan(roots, cache))
+        return found
+
     def repo(self) -> tuple[Path, Path] | None:
         """(work tree, git dir) of the repository the user stands in, if any."""
         found: tuple[Path, Path] | None = self._cached(
@@ -115,19 +127,18 @@ class Context:
         return list(persist.held(self.location, self.env, files))
 
     def with_env(self, env: Mapping[str, str]) -> Context:
-        """The same context seen from a shell whose environment is `env`."""
-        return Context(
-            self.cwd,
-            dict(env),
-            self.config,
-            self.python,
-            self.processes,
-            self.clock,
-            self.state_dir,
-        )
+        """The same context seen from a shell whose environment is `env` (facts not cached)."""
+        return dataclasses.replace(self, env=dict(env), _cache={}, _locks={})
 
 
 def default_context(config: Config, python: str | None = None) -> Context:
     from devdoctor import paths
 
-    return Context(Path.cwd(), dict(os.environ), config, python, state_dir=paths.state_dir())
+    return Context(
+        Path.cwd(),
+        dict(os.environ),
+        config,
+        python,
+        state_dir=paths.state_dir(),
+        cache_dir=paths.cache_dir(),
+    )
