@@ -387,8 +387,9 @@ def _written(raw: str) -> str:
 
 def enrich(ctx: Context, facts: Mapping[str, str]) -> dict[str, Any]:
     written = _written(facts["library"])
-    if os.path.isfile(written):
-        return {"library": os.path.realpath(written), "written": written}
+    for candidate in (written, os.path.normpath(written)):  # `a/../b` where `a` is gone
+        if os.path.isfile(candidate):
+            return {"library": os.path.realpath(candidate), "written": written}
     name = os.path.basename(written)
     try:
         found = sorted(

@@ -182,7 +182,8 @@ def test_internal_error_exits_3_with_log(cli: Runner, isolated: Path, tmp_path: 
 
 def test_config_select_ignore_and_note(cli: Runner, tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
-        '[tool.devdoctor]\nignore = [{rule = "DD302", reason = "no git here"}, "DD777"]\n'
+        '[tool.devdoctor]\nselect = ["DD101", "DD102", "DD302"]\n'
+        'ignore = [{rule = "DD302", reason = "no git here"}, "DD777", "static-tls"]\n'
     )
     doc = cli("check", "--format", "json").json()
     assert [r["code"] for r in doc["results"]] == ["DD102"]

@@ -158,7 +158,8 @@ def test_shell_rc_block_is_idempotent_and_serialised(
 def test_print_target_writes_nothing(
     cli: Runner, env: dict[str, str], isolated: Path, user_venv: Path
 ) -> None:
-    cli("rules", env=env)  # devdoctor's entry-point cache is written once, not by every run
+    # devdoctor's caches (entry points, libraries) are written once, not by every run
+    cli("check", "--python", str(user_venv / "bin" / "python"), env=env)
     before = tree_hashes(isolated, user_venv)
     ran = cli(
         "fix",

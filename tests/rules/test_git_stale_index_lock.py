@@ -75,7 +75,7 @@ def test_fix_apply_verify_and_undo_end_to_end(cli: Runner, repo: Path, isolated:
     failed = subprocess.run(["git", "add", "README"], cwd=repo, capture_output=True, text=True)
     assert "index.lock': File exists" in failed.stderr
 
-    cli("rules", cwd=repo)  # devdoctor's entry-point cache is written once, not by every run
+    cli("check", cwd=repo)  # devdoctor's caches (entry points, libraries) are written once
     before = tree_hashes(repo, isolated)
     preview = cli("fix", cwd=repo)
     assert preview.code == 1 and "remove " + str(lock) in preview.out
