@@ -1,6 +1,6 @@
 """The rule-author API: everything a rule module may import from devdoctor."""
 
-from devdoctor import glibc
+from devdoctor import glibc, hfhub, netprobe
 from devdoctor.context import Context, ProcessInfo
 from devdoctor.fix import Applicability, EnvChange, EnvOp, FileEdit, Fix
 from devdoctor.rule import Diagnostic, Rule, Scope, Signature, Status
@@ -21,4 +21,6 @@ __all__ = [
     "Status",
     "TargetError",
     "glibc",
+    "hfhub",
+    "netprobe",
 ]
