@@ -350,7 +350,7 @@ SIGNATURES = (
         "transformers could not reach {endpoint}",
     ),
     Signature(
-        r"thrown while requesting (?:HEAD|GET) (?P<endpoint>https?://[^/\s]+)/"
+        r"'[^']{1,300}' thrown while requesting (?:HEAD|GET) (?P<endpoint>https?://[^/\s]+)/"
         r"(?:api/|(?:datasets/|spaces/)?[\w.-]+/[\w.-]+/resolve/)",
         "huggingface_hub could not reach {endpoint}",
     ),

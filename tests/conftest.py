@@ -20,6 +20,14 @@ def isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
     home = tmp_path_factory.mktemp("home")
     gitconfig = home / ".gitconfig"
     gitconfig.write_text("[init]\n\tdefaultBranch = main\n")
+    # Tests never probe the real hub or pip index: DD201 looks at a closed loopback port unless
+    # a test points it elsewhere.
+    user_config = home / ".config" / "devdoctor" / "config.toml"
+    user_config.parent.mkdir(parents=True)
+    user_config.write_text(
+        '[rules.hf-endpoint-unreachable]\nofficial_endpoint = "http://127.0.0.1:9"\n'
+        'mirrors = []\ncontrol_url = "http://127.0.0.1:9/simple/"\n'
+    )
     for name, value in {
         "HOME": home,
         "XDG_CONFIG_HOME": home / ".config",

@@ -1,0 +1,152 @@
+"""Loopback servers for the Hugging Face rules: a fake hub good enough for a real
+hf_hub_download, and the failure modes a probe must classify. 127.0.0.1 only."""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import json
+import socket
+import ssl
+import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+REPO = "openai-community/gpt2"
+COMMIT = "a" * 40
+FILES = {"config.json": b'{"model_type": "gpt2", "n_layer": 2}\n'}
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    server: _Server
+
+    def log_message(self, *args: object) -> None:  # quiet
+        return
+
+    def _send(self, status: int, headers: dict[str, str], body: bytes = b"") -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _route(self) -> None:
+        self.server.requests.append(f"{self.command} {self.path}")
+        mode = self.server.mode
+        if mode == "portal":
+            return self._send(200, {"Content-Type": "text/html"}, b"<html>Log in</html>")
+        if mode.startswith("status:"):
+            return self._send(int(mode.split(":")[1]), {"Content-Type": "text/plain"}, b"no")
+        path = self.path.split("?")[0]
+        if path.startswith(f"/api/models/{REPO}"):
+            body = json.dumps({"id": REPO, "sha": COMMIT, "siblings": [
+                {"rfilename": name} for name in FILES]}).encode()
+            return self._send(200, {"Content-Type": "application/json"}, body)
+        prefix = f"/{REPO}/resolve/"
+        if path.startswith(prefix):
+            name = path[len(prefix):].split("/", 1)[-1]
+            if name in FILES:
+                data = FILES[name]
+                return self._send(200, {"X-Repo-Commit": COMMIT, "Content-Type": "application/json",
+                                        "ETag": f'"{hashlib.sha1(data).hexdigest()}"'}, data)
+            return self._send(404, {"X-Error-Code": "EntryNotFound", "X-Repo-Commit": COMMIT})
+        return self._send(404, {"X-Error-Code": "RepoNotFound"})
+
+    do_GET = do_HEAD = _route
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, mode: str) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.mode = mode
+        self.requests: list[str] = []
+
+
+@contextmanager
+def hub(mode: str = "hub", tls: tuple[Path, Path] | None = None) -> Iterator[_Server]:
+    """mode: hub | portal | status:NNN. With tls=(cert, key) it serves HTTPS."""
+    server = _Server(mode)
+    if tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*tls)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def url(server: _Server, scheme: str = "http") -> str:
+    return f"{scheme}://127.0.0.1:{server.server_address[1]}"
+
+
+def closed_port() -> int:
+    """A port nothing listens on: connecting is refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def black_hole() -> Iterator[int]:
+    """Accepts connections and never answers."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield int(listener.getsockname()[1])
+    finally:
+        stop.set()
+        thread.join()
+        for sock in held:
+            sock.close()
+        listener.close()
+
+
+class _NoConnect(http.server.BaseHTTPRequestHandler):
+    """An HTTP proxy that answers every CONNECT with 501 (BaseHTTPRequestHandler's default)."""
+
+    def log_message(self, *args: object) -> None:
+        return
+
+
+@contextmanager
+def refusing_proxy() -> Iterator[int]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NoConnect)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield int(server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return cert, key
