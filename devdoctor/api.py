@@ -2,7 +2,7 @@
 
 from devdoctor import glibc, hfhub, netprobe
 from devdoctor.context import Context, ProcessInfo
-from devdoctor.fix import Applicability, EnvChange, EnvOp, FileEdit, Fix
+from devdoctor.fix import Applicability, EnvChange, EnvOp, FileEdit, Fix, PackageEdit
 from devdoctor.rule import Diagnostic, Rule, Scope, Signature, Status
 from devdoctor.target import TargetError
 
@@ -14,6 +14,7 @@ __all__ = [
     "EnvOp",
     "FileEdit",
     "Fix",
+    "PackageEdit",
     "ProcessInfo",
     "Rule",
     "Scope",

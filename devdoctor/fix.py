@@ -6,6 +6,7 @@ import base64
 import difflib
 import enum
 import os
+import subprocess
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -21,6 +22,10 @@ class Applicability(enum.Enum):
 
 class Conflict(Exception):
     """The world is not in the state an edit expects: nothing may be written."""
+
+
+class EditFailed(Exception):
+    """An edit could not be carried out (a command failed); what was done is rolled back."""
 
 
 class Edit(Protocol):
@@ -187,7 +192,81 @@ class EnvChange:
         return f"{self.name}: {old} -> {self.value}{verb}"
 
 
-EDIT_KINDS: dict[str, Any] = {FileEdit.kind: FileEdit}
+_VERSION = (
+    "import importlib.metadata as m, sys\ntry:\n    print(m.version(sys.argv[1]))\n"
+    "except m.PackageNotFoundError:\n    print('')"
+)
+
+
+@dataclass(frozen=True)
+class PackageEdit:
+    """Install a package version with the target interpreter's pip. Undone by reinstalling the
+    version that was there. `before` None: any version; `after` None: the newest release."""
+
+    kind: ClassVar[str] = "package"
+    python: str
+    name: str
+    before: str | None
+    after: str | None
+
+    def installed(self) -> str | None:
+        out = subprocess.run(
+            [self.python, "-c", _VERSION, self.name],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        ).stdout.strip()
+        return out or None
+
+    def command(self) -> list[str]:
+        spec = f"{self.name}=={self.after}" if self.after else self.name
+        return [self.python, "-m", "pip", "install", *([] if self.after else ["-U"]), spec]
+
+    def describe(self) -> str:
+        return "run " + " ".join(self.command())
+
+    def preview(self) -> str:
+        return (
+            f"{self.name}: {self.before or 'any version'} -> {self.after or 'the newest release'}\n"
+        )
+
+    def conflict(self) -> str | None:
+        if self.before is None:
+            return None
+        now = self.installed()
+        return (
+            None
+            if now == self.before
+            else f"{self.name} is {now or 'not installed'} now, not {self.before}"
+        )
+
+    def apply(self) -> None:
+        proc = subprocess.run(
+            self.command(), capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL
+        )
+        if proc.returncode != 0:
+            last = (proc.stderr.strip().splitlines() or ["pip failed"])[-1]
+            raise EditFailed(f"{' '.join(self.command())}: {last}")
+
+    def inverse(self) -> PackageEdit:
+        return PackageEdit(self.python, self.name, None, self.before)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "python": self.python,
+            "name": self.name,
+            "before": self.before,
+            "after": self.after,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PackageEdit:
+        return cls(data["python"], data["name"], data["before"], data["after"])
+
+
+EDIT_KINDS: dict[str, Any] = {FileEdit.kind: FileEdit, PackageEdit.kind: PackageEdit}
 
 
 def edit_from_json(data: dict[str, Any]) -> Edit:

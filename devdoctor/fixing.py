@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 from devdoctor import engine, persist
 from devdoctor.context import Context
-from devdoctor.fix import Applicability, Conflict, Edit, Fix
+from devdoctor.fix import Applicability, Conflict, Edit, EditFailed, Fix
 from devdoctor.journal import Journal, apply_all
 from devdoctor.rule import Diagnostic, Rule, Status
 
@@ -94,7 +94,7 @@ def apply(
         )
         try:
             apply_all(planned.edits)
-        except (Conflict, OSError) as exc:
+        except (Conflict, EditFailed, OSError) as exc:
             journal.save(run)  # this fix wrote nothing: drop it from the journal
             done.append(Applied(planned, Outcome.FAILED, str(exc)))
             continue
