@@ -137,28 +137,21 @@ def _sets_endpoint(node: ast.stmt) -> bool:
     return False
 
 
+def _literal(node: ast.expr | None) -> bool:
+    if isinstance(node, ast.Dict):
+        return all(_literal(k) and _literal(v) for k, v in zip(node.keys, node.values, strict=True))
+    return isinstance(node, ast.Constant)
+
+
 def _literal_only(node: ast.stmt) -> bool:
-    """Nothing in the statement but os/environ, the variable name and string literals."""
-    return all(
-        isinstance(
-            n,
-            (
-                ast.Constant,
-                ast.Name,
-                ast.Attribute,
-                ast.Subscript,
-                ast.Call,
-                ast.Dict,
-                ast.keyword,
-                ast.Load,
-                ast.Store,
-                ast.Expr,
-                ast.Assign,
-                ast.AnnAssign,
-            ),
-        )
-        and (not isinstance(n, ast.Name) or n.id in ("os", "environ", "str"))
-        for n in ast.walk(node)
+    """The assigned value is a literal: moving the statement cannot change what it computes."""
+    if isinstance(node, (ast.Assign, ast.AnnAssign)):
+        return _literal(node.value)
+    call = node.value if isinstance(node, ast.Expr) else None
+    return (
+        isinstance(call, ast.Call)
+        and all(_literal(a) for a in call.args)
+        and all(_literal(k.value) for k in call.keywords)
     )
 
 

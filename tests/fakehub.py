@@ -43,16 +43,24 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return self._send(int(mode.split(":")[1]), {"Content-Type": "text/plain"}, b"no")
         path = self.path.split("?")[0]
         if path.startswith(f"/api/models/{REPO}"):
-            body = json.dumps({"id": REPO, "sha": COMMIT, "siblings": [
-                {"rfilename": name} for name in FILES]}).encode()
+            body = json.dumps(
+                {"id": REPO, "sha": COMMIT, "siblings": [{"rfilename": name} for name in FILES]}
+            ).encode()
             return self._send(200, {"Content-Type": "application/json"}, body)
         prefix = f"/{REPO}/resolve/"
         if path.startswith(prefix):
-            name = path[len(prefix):].split("/", 1)[-1]
+            name = path[len(prefix) :].split("/", 1)[-1]
             if name in FILES:
                 data = FILES[name]
-                return self._send(200, {"X-Repo-Commit": COMMIT, "Content-Type": "application/json",
-                                        "ETag": f'"{hashlib.sha1(data).hexdigest()}"'}, data)
+                return self._send(
+                    200,
+                    {
+                        "X-Repo-Commit": COMMIT,
+                        "Content-Type": "application/json",
+                        "ETag": f'"{hashlib.sha1(data).hexdigest()}"',
+                    },
+                    data,
+                )
             return self._send(404, {"X-Error-Code": "EntryNotFound", "X-Repo-Commit": COMMIT})
         return self._send(404, {"X-Error-Code": "RepoNotFound"})
 
@@ -146,7 +154,26 @@ def refusing_proxy() -> Iterator[int]:
 
 def self_signed(folder: Path) -> tuple[Path, Path]:
     cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key

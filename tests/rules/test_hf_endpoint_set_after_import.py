@@ -1,0 +1,85 @@
+"""DD204: HF_ENDPOINT assigned after a hub import, found with ast, moved when safe."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import fakehub
+import pytest
+from helpers import Runner, git
+
+LATE = '''"""Train a model."""
+from __future__ import annotations
+
+import sys
+from huggingface_hub import constants  # reads HF_ENDPOINT now
+import os
+
+os.environ["HF_ENDPOINT"] = "{endpoint}"
+'''
+
+FORMS = [
+    'os.environ["HF_ENDPOINT"] = "https://hf-mirror.com"',
+    'os.environ.setdefault("HF_ENDPOINT", "https://hf-mirror.com")',
+    'os.environ.update({"HF_ENDPOINT": "https://hf-mirror.com"})',
+    'os.environ.update(HF_ENDPOINT="https://hf-mirror.com")',
+    'os.putenv("HF_ENDPOINT", "https://hf-mirror.com")',
+]
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("module", ["huggingface_hub", "datasets", "peft.tuners", "timm"])
+def test_every_form_after_every_hub_import(cli: Runner, repo: Path, form: str, module: str) -> None:
+    (repo / "app.py").write_text(f"import os\nimport {module}\n\n{form}\n")
+    git(repo, "add", "app.py")
+    doc = cli("check", "DD204", "--format", "json", cwd=repo).json()
+    [diag] = doc["results"][0]["diagnostics"]
+    assert diag["status"] == "fail" and f"{repo / 'app.py'}:4" in diag["message"]
+    assert diag["facts"]["module"] == module
+
+
+def test_set_before_import_or_in_a_function_passes(cli: Runner, repo: Path) -> None:
+    (repo / "ok.py").write_text(
+        'import os\nos.environ["HF_ENDPOINT"] = "x"\nimport transformers\n'
+        'def later():\n    os.environ["HF_ENDPOINT"] = "y"\n'
+    )
+    (repo / "other.py").write_text('import torch\nos.environ["HF_ENDPOINT"] = "z"\n')
+    (repo / "broken.py").write_text("def (:\n  HF_ENDPOINT\n")
+    git(repo, "add", ".")
+    assert cli("check", "DD204", cwd=repo).code == 0
+
+
+def test_move_fix_really_changes_the_endpoint_seen(cli: Runner, repo: Path, tmp_path: Path) -> None:
+    script = repo / "train.py"
+    with fakehub.hub() as hub:
+        script.write_text(LATE.format(endpoint=fakehub.url(hub)) + "print(constants.ENDPOINT)\n")
+        git(repo, "add", "train.py")
+        before = script.read_bytes()
+
+        def endpoint_seen() -> str:
+            return subprocess.run(
+                [sys.executable, str(script)],
+                capture_output=True,
+                text=True,
+                check=True,
+                env={"PATH": "/usr/bin:/bin"},
+            ).stdout.strip()
+
+        assert endpoint_seen() == "https://huggingface.co"  # the late assignment is ignored
+        ran = cli("fix", "DD204", "--apply", cwd=repo)
+        assert ran.code == 0, ran.out + ran.err
+        assert "Move the HF_ENDPOINT assignment above `import huggingface_hub`: fixed" in ran.out
+        assert endpoint_seen() == fakehub.url(hub)
+        assert cli("undo", "--yes").code == 0
+        assert script.read_bytes() == before
+
+
+def test_unsafe_moves_are_display_only(cli: Runner, repo: Path) -> None:
+    (repo / "cfg.py").write_text(
+        'import os\nimport transformers\nos.environ["HF_ENDPOINT"] = os.getenv("MY_MIRROR", "x")\n'
+    )
+    git(repo, "add", "cfg.py")
+    [diag] = cli("check", "DD204", "--format", "json", cwd=repo).json()["results"][0]["diagnostics"]
+    assert diag["fix"]["applicability"] == "display-only"
