@@ -1,6 +1,6 @@
 """The rule-author API: everything a rule module may import from devdoctor."""
 
-from devdoctor import glibc, hfhub, netprobe
+from devdoctor import gitedit, glibc, hfhub, netprobe
 from devdoctor.context import Context, ProcessInfo
 from devdoctor.fix import Applicability, EnvChange, EnvOp, FileEdit, Fix, PackageEdit
 from devdoctor.rule import Diagnostic, Rule, Scope, Signature, Status
@@ -21,6 +21,7 @@ __all__ = [
     "Signature",
     "Status",
     "TargetError",
+    "gitedit",
     "glibc",
     "hfhub",
     "netprobe",

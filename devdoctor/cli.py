@@ -73,12 +73,30 @@ def fix(
         list[str] | None,
         typer.Option("--from-log", metavar="FILE", help="Fix what this log shows, not a check."),
     ] = None,
+    message: Annotated[
+        str | None, typer.Option("-m", "--message", help="Commit message for a history squash.")
+    ] = None,
+    push: Annotated[
+        bool, typer.Option("--push", help="Push a rewritten branch (with a lease).")
+    ] = False,
+    unpushed_only: Annotated[
+        bool, typer.Option("--unpushed-only", help="Squash only what is not pushed yet.")
+    ] = False,
 ) -> int:
     """Preview fixes as diffs; with --apply write them, re-check, and journal them for undo."""
     from devdoctor import fix_commands
 
+    options = {"message": message, "push": push, "unpushed_only": unpushed_only}
     return fix_commands.fix(
-        rules or [], apply, unsafe_fixes, yes, target, python, alternative, from_log or []
+        rules or [],
+        apply,
+        unsafe_fixes,
+        yes,
+        target,
+        python,
+        alternative,
+        from_log or [],
+        options,
     )
 
 

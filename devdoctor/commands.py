@@ -32,7 +32,9 @@ class Session:
     notes: list[str]
 
 
-def open_session(chosen: Sequence[str], python: str | None) -> Session:
+def open_session(
+    chosen: Sequence[str], python: str | None, options: dict[str, Any] | None = None
+) -> Session:
     config = config_mod.load(Path.cwd(), dict(os.environ), paths.user_config_file())
     reg = registry.load()
     rules = reg.select(chosen, config.select, config.ignore)
@@ -44,7 +46,7 @@ def open_session(chosen: Sequence[str], python: str | None) -> Session:
         for name in config.rules
         if reg.find(name) is None
     ]
-    ctx = default_context(config, python)
+    ctx = default_context(config, python, options)
     ctx.location  # noqa: B018 -- a bad --python is a usage error before anything runs
     return Session(ctx, reg, rules, notes)
 

@@ -61,6 +61,7 @@ class Context:
     clock: Callable[[], float] = time.time
     state_dir: Path | None = None
     cache_dir: Path | None = None  # devdoctor's caches (None: no cache, as in most tests)
+    options: Mapping[str, Any] = field(default_factory=dict)  # `fix` flags for rules (message, ...)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
     _locks: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
     _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -131,7 +132,9 @@ class Context:
         return dataclasses.replace(self, env=dict(env), _cache={}, _locks={})
 
 
-def default_context(config: Config, python: str | None = None) -> Context:
+def default_context(
+    config: Config, python: str | None = None, options: Mapping[str, Any] | None = None
+) -> Context:
     from devdoctor import paths
 
     return Context(
@@ -141,4 +144,5 @@ def default_context(config: Config, python: str | None = None) -> Context:
         python,
         state_dir=paths.state_dir(),
         cache_dir=paths.cache_dir(),
+        options=dict(options or {}),
     )

@@ -34,7 +34,7 @@ class Edit(Protocol):
     def describe(self) -> str: ...
     def preview(self) -> str: ...
     def conflict(self) -> str | None: ...
-    def apply(self) -> None: ...
+    def apply(self) -> Edit | None: ...  # an edit may return what it really did (for the journal)
     def inverse(self) -> Edit: ...
     def to_json(self) -> dict[str, Any]: ...
 
@@ -270,6 +270,10 @@ EDIT_KINDS: dict[str, Any] = {FileEdit.kind: FileEdit, PackageEdit.kind: Package
 
 
 def edit_from_json(data: dict[str, Any]) -> Edit:
+    if data.get("kind") in ("ref", "rewrite"):  # git edits: imported only when a journal has one
+        from devdoctor.gitedit import RefEdit, RewriteEdit
+
+        EDIT_KINDS.update({RefEdit.kind: RefEdit, RewriteEdit.kind: RewriteEdit})
     kind = EDIT_KINDS.get(data.get("kind", ""))
     if kind is None:
         raise ValueError(f"unknown edit kind {data.get('kind')!r}")
@@ -287,3 +291,6 @@ class Fix:
     # Proves the fix in a new process given the environment a new shell would have:
     # None when it works, else what happened. Without it, the rule's check runs again.
     verify: Callable[[Mapping[str, str]], str | None] | None = None
+    # A last step that cannot be rolled back (a push): runs after the edits are applied and
+    # journaled; None when it worked, else what failed (the edits stay, undo reverts them).
+    publish: Callable[[], str | None] | None = None

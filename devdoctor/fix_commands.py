@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from devdoctor import fixing, journal, report
 from devdoctor.commands import Session, confirm, log_findings, open_session, run_rules
@@ -20,12 +21,19 @@ RESOLVED = {fixing.Outcome.FIXED, fixing.Outcome.NEW_SHELL}
 class Problems:
     planned: list[fixing.Planned]
     statuses: list[tuple[str, str]]  # (rule code, status) of what was found
+    skipped: tuple[str, ...] = ()  # "DD301: why it could not be checked"
 
 
 def _from_checks(session: Session, target: str, alternative: int) -> Problems:
     results = run_rules(session)
     planned = fixing.plan(results, session.ctx, target, alternative)
-    return Problems(planned, [(r.rule.code, r.status.value) for r in results])
+    skipped = tuple(
+        f"{r.rule.code}: {d.message}"
+        for r in results
+        if r.status is Status.SKIP
+        for d in r.diagnostics[:1]
+    )
+    return Problems(planned, [(r.rule.code, r.status.value) for r in results], skipped)
 
 
 def _from_log(session: Session, target: str, logs: Sequence[str]) -> Problems:
@@ -49,10 +57,11 @@ def fix(
     python: str | None,
     alternative: int = 0,
     from_log: Sequence[str] = (),
+    options: dict[str, Any] | None = None,
 ) -> int:
     from devdoctor import paths, persist
 
-    session = open_session(chosen, python)
+    session = open_session(chosen, python, options)
     persist.resolve_kind(target, session.ctx.location)  # a bad --target is a usage error now
     named = {r.code for r in session.rules} if chosen else set()
 
@@ -67,6 +76,12 @@ def fix(
         return _apply(session, problems(), target, unsafe, yes, named)
 
 
+def _not_checked(found: Problems, named: set[str]) -> list[str]:
+    return [
+        f"could not check {reason}" for reason in found.skipped if reason.split(":", 1)[0] in named
+    ]
+
+
 def _preview(found: Problems, unsafe: bool, named: set[str]) -> int:
     from devdoctor.text import render_plan
 
@@ -75,7 +90,7 @@ def _preview(found: Problems, unsafe: bool, named: set[str]) -> int:
     unsafe_left = [
         p for p in planned if p.fix.applicability is Applicability.UNSAFE and p not in applicable
     ]
-    footer = ["", "Dry run: nothing was written."]
+    footer = ["", "Dry run: nothing was written.", *_not_checked(found, named)]
     if applicable:
         footer.append(f"`devdoctor fix --apply` applies {len(applicable)} of these fixes.")
     if unsafe_left:
@@ -109,7 +124,7 @@ def _apply(
         lambda p: fixing.plan_one(p.rule, p.diagnostic, p.fix, ctx, target),
     )
     skipped = len(planned) - len(chosen)
-    footer = []
+    footer = _not_checked(found, named)
     if skipped:
         footer.append(
             f"{skipped} fix(es) not applied (unsafe or display-only): `devdoctor fix` shows them."
@@ -124,6 +139,8 @@ def _apply(
     resolved = {a.planned.rule.code for a in applied if a.outcome in RESOLVED}
     unresolved = any(a.outcome not in RESOLVED for a in applied)
     still_failing = any(s == "fail" and code not in resolved for code, s in found.statuses)
+    if _not_checked(found, named):  # asked to fix X, and X could not even be checked
+        return 1
     return 1 if unresolved or still_failing else 0
 
 

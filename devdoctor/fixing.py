@@ -33,6 +33,7 @@ class Outcome(enum.Enum):
     NOT_FIXED = "not fixed"
     FAILED = "failed, nothing changed"
     NOT_APPLIED = "not applied"
+    PUBLISH_FAILED = "applied here, publishing failed (`devdoctor undo` reverts it)"
 
 
 @dataclass(frozen=True)
@@ -89,17 +90,23 @@ def apply(
             else:  # --target print, or a fix with nothing to write
                 done.append(Applied(planned, Outcome.NOT_APPLIED, planned.instructions))
             continue
-        staged = journal.save(
+        journal.save(
             replace(run, fixes=(*run.fixes, planned.label), edits=(*run.edits, *planned.edits))
         )
         try:
-            apply_all(planned.edits)
+            effective = apply_all(planned.edits)
         except (Conflict, EditFailed, OSError) as exc:
             journal.save(run)  # this fix wrote nothing: drop it from the journal
             done.append(Applied(planned, Outcome.FAILED, str(exc)))
             continue
-        run = staged
-        done.append(Applied(planned, Outcome.FIXED))
+        run = journal.save(
+            replace(run, fixes=(*run.fixes, planned.label), edits=(*run.edits, *effective))
+        )
+        problem = planned.fix.publish() if planned.fix.publish else None
+        if problem:
+            done.append(Applied(planned, Outcome.PUBLISH_FAILED, problem))
+        else:
+            done.append(Applied(planned, Outcome.FIXED))
     if run.edits:
         journal.mark(run, "applied")
     else:

@@ -46,20 +46,21 @@ def conflicts(edits: Sequence[Edit]) -> list[str]:
     return [problem for edit in edits if (problem := edit.conflict())]
 
 
-def apply_all(edits: Sequence[Edit]) -> None:
-    """Check every precondition, then apply in order; on failure put back what was written."""
+def apply_all(edits: Sequence[Edit]) -> list[Edit]:
+    """Check every precondition, then apply in order; on failure put back what was written.
+    Returns the edits as really done (a rewrite becomes the branch move it made)."""
     problems = conflicts(edits)
     if problems:
         raise Conflict("; ".join(problems))
     done: list[Edit] = []
     try:
         for edit in edits:
-            edit.apply()
-            done.append(edit)
+            done.append(edit.apply() or edit)
     except BaseException:
         for applied in reversed(done):
             applied.inverse().apply()
         raise
+    return done
 
 
 @dataclass(frozen=True)

@@ -106,8 +106,8 @@ def render_plan(model: dict[str, Any]) -> None:
         for edit in p["edits"]:
             out.print(f"  [dim]{escape(edit['describe'])}[/]")
             _diff(out, edit["preview"])
-        if p["instructions"]:
-            out.print(f"  {escape(p['instructions'])}")
+        for line in p["instructions"].splitlines():
+            out.print(f"  {line}", markup=False)
         for alt in p["alternatives"]:
             out.print(
                 f"  [dim]alternative {alt['index']} ({alt['applicability']}): "

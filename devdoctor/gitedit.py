@@ -1,0 +1,280 @@
+"""History rewrites as edits: a squash (or autosquash) that leaves a backup ref, verifies the
+tree, restores on failure, and journals the branch move so `devdoctor undo` can put it back.
+
+GitPython for reads and the soft reset; `repo.git.<cmd>` for commit, rebase and update-ref, so
+hooks, signing and reflog messages behave as with porcelain git. Every Repo is closed (GitPython
+keeps `git cat-file` children alive until then).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from devdoctor.fix import EditFailed
+
+IN_PROGRESS = {
+    "rebase-merge": "a rebase",
+    "rebase-apply": "a rebase or am",
+    "MERGE_HEAD": "a merge",
+    "CHERRY_PICK_HEAD": "a cherry-pick",
+    "REVERT_HEAD": "a revert",
+    "BISECT_LOG": "a bisect",
+}
+
+
+@contextlib.contextmanager
+def open_repo(path: Path) -> Iterator[Any]:
+    import git
+
+    with git.Repo(path) as repo:
+        yield repo
+
+
+def git_out(repo_path: Path, *args: str) -> str:
+    """One plain git command (for the cheap reads where GitPython adds nothing)."""
+    proc = subprocess.run(
+        ["git", *args], cwd=repo_path, capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0:
+        raise EditFailed(f"git {' '.join(args)}: {proc.stderr.strip() or proc.returncode}")
+    return proc.stdout.strip()
+
+
+def rev(repo_path: Path, ref: str) -> str | None:
+    proc = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
+        cwd=repo_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return proc.stdout.strip() or None
+
+
+def refusal(
+    repo_path: Path, branch: str, expected_head: str, protected: tuple[str, ...] = ()
+) -> str | None:
+    """Why a rewrite must not start here, or None. Checked right before writing."""
+    import fnmatch
+
+    current = subprocess.run(
+        ["git", "symbolic-ref", "-q", "--short", "HEAD"],
+        cwd=repo_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    if not current:
+        return "HEAD is detached: check out the branch to clean up"
+    if current != branch:
+        return f"the checked-out branch is {current}, not {branch}"
+    if any(fnmatch.fnmatch(branch, pattern) for pattern in protected):
+        return f"{branch} is a default or protected branch"
+    for name, what in IN_PROGRESS.items():
+        if os.path.exists(git_out(repo_path, "rev-parse", "--git-path", name)):
+            return f"{what} is in progress: finish or abort it first"
+    if git_out(repo_path, "rev-parse", "--is-shallow-repository") == "true":
+        return "this is a shallow clone (the merge-base may be wrong): git fetch --unshallow"
+    staged = subprocess.run(["git", "diff", "--cached", "--quiet"], cwd=repo_path, check=False)
+    if staged.returncode != 0:
+        return "there are staged changes: they would be folded into the squash; commit or unstage"
+    if rev(repo_path, "HEAD") != expected_head:
+        return f"{branch} moved since it was checked"
+    return None
+
+
+@dataclass(frozen=True)
+class RefEdit:
+    """Move a ref from one commit to another, atomically (`update-ref <ref> <new> <old>`)."""
+
+    kind: ClassVar[str] = "ref"
+    repo: Path
+    ref: str
+    before: str
+    after: str
+    note: str = ""  # what devdoctor cannot undo itself (a pushed remote)
+
+    def describe(self) -> str:
+        return f"move {self.ref} {self.before[:8]} -> {self.after[:8]}" + (
+            f" ({self.note})" if self.note else ""
+        )
+
+    def preview(self) -> str:
+        return self.describe() + "\n"
+
+    def conflict(self) -> str | None:
+        now = rev(self.repo, self.ref)
+        return (
+            None
+            if now == self.before
+            else f"{self.ref} is at {(now or 'nothing')[:8]} now, not {self.before[:8]}"
+        )
+
+    def apply(self) -> None:
+        with open_repo(self.repo) as repo:
+            repo.git.update_ref("-m", "devdoctor: undo", self.ref, self.after, self.before)
+
+    def inverse(self) -> RefEdit:
+        return RefEdit(self.repo, self.ref, self.after, self.before, self.note)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "repo": str(self.repo),
+            "ref": self.ref,
+            "before": self.before,
+            "after": self.after,
+            "note": self.note,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RefEdit:
+        return cls(
+            Path(data["repo"]), data["ref"], data["before"], data["after"], data.get("note", "")
+        )
+
+
+@dataclass(frozen=True)
+class RewriteEdit:
+    """Fold `base..branch` into one commit (mode squash) or fold its fixup!/squash!/amend!
+    commits into their targets (mode autosquash). Applied, it becomes a RefEdit."""
+
+    kind: ClassVar[str] = "rewrite"
+    repo: Path
+    branch: str
+    before: str  # the branch tip that was checked
+    base: str
+    mode: str  # squash | autosquash
+    message: str = ""
+    backup_ref: str = ""
+    protected: tuple[str, ...] = ()
+    signoff: bool = False
+    remote_note: str = ""
+
+    @property
+    def ref(self) -> str:
+        return f"refs/heads/{self.branch}"
+
+    def describe(self) -> str:
+        if self.mode == "autosquash":
+            return f"GIT_SEQUENCE_EDITOR=: git rebase -i --autosquash {self.base[:8]}"
+        return f"git reset --soft {self.base[:8]} && git commit (the message below)"
+
+    def preview(self) -> str:
+        lines = [f"backup: git update-ref {self.backup_ref} {self.before[:8]}", self.describe()]
+        if self.mode == "squash":
+            lines += ["message:"] + [f"  | {line}" for line in self.message.splitlines()]
+        lines.append(
+            f"verify: the new tip's tree is {self.before[:8]}'s tree"
+            + (f", its only parent {self.base[:8]}" if self.mode == "squash" else "")
+        )
+        return "\n".join(lines) + "\n"
+
+    def conflict(self) -> str | None:
+        return refusal(self.repo, self.branch, self.before, self.protected)
+
+    def apply(self) -> RefEdit:
+        """Returns what was really done: the branch move that undo reverses."""
+        with open_repo(self.repo) as repo:
+            if not repo.is_ancestor(self.base, self.before):
+                raise EditFailed(f"the base {self.base[:8]} is not an ancestor of {self.branch}")
+            old_tree = repo.commit(self.before).tree.hexsha
+            repo.git.update_ref(
+                "-m",
+                f"devdoctor: backup of {self.branch} before {self.mode}",
+                self.backup_ref,
+                self.before,
+                "0" * 40,
+            )
+            try:
+                self._rewrite(repo)
+                head = repo.head.commit
+                problem = None
+                if head.tree.hexsha != old_tree:
+                    problem = "the new tip's tree differs from the old one"
+                elif self.mode == "squash" and [p.hexsha for p in head.parents] != [self.base]:
+                    problem = "the squash commit's parent is not the base"
+                if problem:
+                    raise EditFailed(problem)
+            except Exception as exc:
+                self._restore(repo)
+                if isinstance(exc, EditFailed):
+                    raise EditFailed(
+                        f"{exc}; {self.branch} restored from {self.backup_ref}"
+                    ) from None
+                raise EditFailed(
+                    f"{self.mode} failed ({_first_line(exc)}); {self.branch} "
+                    f"restored from {self.backup_ref}"
+                ) from None
+            return RefEdit(self.repo, self.ref, self.before, head.hexsha, self.remote_note)
+
+    def _rewrite(self, repo: Any) -> None:
+        if self.mode == "autosquash":
+            repo.git.rebase(
+                "-i", "--autosquash", self.base, env={"GIT_SEQUENCE_EDITOR": ":", "GIT_EDITOR": ":"}
+            )
+            return
+        repo.head.reset(self.base, index=False, working_tree=False)  # git reset --soft
+        with tempfile.NamedTemporaryFile("w", suffix=".msg", delete=False) as f:
+            f.write(self.message)
+        try:  # porcelain commit: commit-msg hooks and commit.gpgSign apply
+            repo.git.commit("-F", f.name, *(["--signoff"] if self.signoff else []))
+        finally:
+            os.unlink(f.name)
+
+    def _restore(self, repo: Any) -> None:
+        with contextlib.suppress(Exception):
+            repo.git.rebase("--abort")
+        repo.head.reset(self.before, index=False, working_tree=False)
+
+    def inverse(self) -> RefEdit:
+        """Only reached for a run killed mid-rewrite: put the branch back to the backup."""
+        return RefEdit(self.repo, self.ref, rev(self.repo, self.ref) or self.before, self.before)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "repo": str(self.repo),
+            "branch": self.branch,
+            "before": self.before,
+            "base": self.base,
+            "mode": self.mode,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RewriteEdit:
+        return cls(Path(data["repo"]), data["branch"], data["before"], data["base"], data["mode"])
+
+
+def _first_line(exc: Exception) -> str:
+    text = getattr(exc, "stderr", "") or str(exc)
+    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
+    return lines[-1] if lines else type(exc).__name__
+
+
+def git_version() -> tuple[int, ...]:
+    out = subprocess.run(["git", "--version"], capture_output=True, text=True, check=False).stdout
+    digits = out.split()[-1].split(".")[:3] if out else []
+    return tuple(int("".join(c for c in d if c.isdigit()) or 0) for d in digits)
+
+
+def push(repo_path: Path, remote: str, branch: str, lease: str | None) -> str | None:
+    """Force-push with an explicit lease (and --force-if-includes where git has it).
+    None when it worked, else git's reason."""
+    ref = f"refs/heads/{branch}"
+    args = [f"--force-with-lease={ref}:{lease or ''}"]
+    if git_version() >= (2, 30):
+        args.append("--force-if-includes")
+    with open_repo(repo_path) as repo:
+        try:
+            repo.git.push(*args, remote, f"{ref}:{ref}")
+        except Exception as exc:
+            return _first_line(exc)
+    return None
