@@ -186,13 +186,7 @@ class RewriteEdit:
             if not repo.is_ancestor(self.base, self.before):
                 raise EditFailed(f"the base {self.base[:8]} is not an ancestor of {self.branch}")
             old_tree = repo.commit(self.before).tree.hexsha
-            repo.git.update_ref(
-                "-m",
-                f"devdoctor: backup of {self.branch} before {self.mode}",
-                self.backup_ref,
-                self.before,
-                "0" * 40,
-            )
+            backup = self._new_backup(repo)
             try:
                 self._rewrite(repo)
                 head = repo.head.commit
@@ -205,15 +199,32 @@ class RewriteEdit:
                     raise EditFailed(problem)
             except Exception as exc:
                 self._restore(repo)
-                if isinstance(exc, EditFailed):
-                    raise EditFailed(
-                        f"{exc}; {self.branch} restored from {self.backup_ref}"
-                    ) from None
-                raise EditFailed(
-                    f"{self.mode} failed ({_first_line(exc)}); {self.branch} "
-                    f"restored from {self.backup_ref}"
-                ) from None
+                why = (
+                    str(exc)
+                    if isinstance(exc, EditFailed)
+                    else (f"{self.mode} failed ({_first_line(exc)})")
+                )
+                raise EditFailed(f"{why}; {self.branch} restored from {backup}") from None
             return RefEdit(self.repo, self.ref, self.before, head.hexsha, self.remote_note)
+
+    def _new_backup(self, repo: Any) -> str:
+        """Write the backup ref; `.2`, `.3`... when a backup of the same second exists.
+        `update-ref <ref> <new> 000...` fails instead of overwriting an existing ref."""
+        for n in range(1, 100):
+            name = self.backup_ref + (f".{n}" if n > 1 else "")
+            try:
+                repo.git.update_ref(
+                    "-m",
+                    f"devdoctor: backup of {self.branch} before {self.mode}",
+                    name,
+                    self.before,
+                    "0" * 40,
+                )
+                return name
+            except Exception as exc:
+                if "already exists" not in str(exc):
+                    raise EditFailed(f"cannot write the backup ref: {_first_line(exc)}") from None
+        raise EditFailed(f"too many backups named {self.backup_ref}")
 
     def _rewrite(self, repo: Any) -> None:
         if self.mode == "autosquash":
@@ -225,7 +236,8 @@ class RewriteEdit:
         with tempfile.NamedTemporaryFile("w", suffix=".msg", delete=False) as f:
             f.write(self.message)
         try:  # porcelain commit: commit-msg hooks and commit.gpgSign apply
-            repo.git.commit("-F", f.name, *(["--signoff"] if self.signoff else []))
+            # --allow-empty: a branch of empty commits squashes to one empty commit
+            repo.git.commit("-F", f.name, "--allow-empty", *(["--signoff"] if self.signoff else []))
         finally:
             os.unlink(f.name)
 
@@ -276,5 +288,7 @@ def push(repo_path: Path, remote: str, branch: str, lease: str | None) -> str | 
         try:
             repo.git.push(*args, remote, f"{ref}:{ref}")
         except Exception as exc:
-            return _first_line(exc)
+            text = str(getattr(exc, "stderr", "") or exc)
+            rejected = [line.strip() for line in text.splitlines() if "rejected" in line]
+            return rejected[0] if rejected else _first_line(exc)
     return None

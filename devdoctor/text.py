@@ -19,9 +19,6 @@ ICONS = {
 OUTCOME_STYLE = {
     "fixed": "green",
     "takes effect in a new shell/process": "yellow",
-    "not fixed": "red",
-    "failed, nothing changed": "red",
-    "not applied": "yellow",
 }
 
 
@@ -129,7 +126,7 @@ def render_applied(model: dict[str, Any]) -> None:
     if not model["applied"]:
         out.print("Nothing was applied.")
     for a in model["applied"]:
-        style = OUTCOME_STYLE.get(a["outcome"], "")
+        style = OUTCOME_STYLE.get(a["outcome"], "red")
         out.print(f"[bold]{a['code']}[/] {escape(a['title'])}: [{style}]{escape(a['outcome'])}[/]")
         for edit in a["edits"] if a["outcome"] != "failed, nothing changed" else []:
             out.print(f"  [dim]{escape(edit['describe'])}[/]")

@@ -36,9 +36,10 @@ Runner = Callable[..., Ran]
 
 
 def git(cwd: Path, *args: str) -> str:
+    """Run git; its output without the trailing newline."""
     return subprocess.run(
         ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
-    ).stdout
+    ).stdout.strip()
 
 
 def tree_hashes(*roots: Path) -> dict[str, str]:
