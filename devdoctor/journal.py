@@ -115,12 +115,13 @@ class Journal:
     def runs(self) -> list[Run]:
         """Newest first; unreadable entries are skipped, not fatal."""
         found = []
-        for path in sorted(self.dir.glob("*.json"), reverse=True) if self.dir.is_dir() else []:
+        for path in self.dir.glob("*.json") if self.dir.is_dir() else []:
             try:
                 found.append(Run.from_json(json.loads(path.read_text())))
             except (OSError, ValueError, KeyError, TypeError):
                 continue
-        return found
+        # By creation time, not by name: two runs can start within the same second.
+        return sorted(found, key=lambda run: (run.created, run.id), reverse=True)
 
     def last_undoable(self) -> Run | None:
         return next((r for r in self.runs() if r.status in ("applying", "applied")), None)

@@ -70,3 +70,13 @@ def test_preview_is_a_unified_diff(tmp_path: Path) -> None:
     preview = FileEdit.write(f, "keep\nnew\n").preview()
     assert f"--- a{f}" in preview and "-old" in preview and "+new" in preview
     assert f.read_text() == "keep\nold\n"
+
+
+def test_undo_takes_the_newest_run_even_within_one_second(tmp_path: Path) -> None:
+    from devdoctor.journal import Journal
+
+    book = Journal(tmp_path / "state")
+    runs = [book.mark(book.begin([f"run {n}"], [], 1_700_000_000.0 + n / 1000), "applied")
+            for n in range(20)]  # all in the same second: names alone would order them by chance
+    assert book.last_undoable() == runs[-1]
+    assert [r.fixes for r in book.runs()] == [r.fixes for r in reversed(runs)]
