@@ -141,6 +141,51 @@ def diagnose(
     return commands.diagnose(files or [], format)
 
 
+hook_app = typer.Typer(
+    help="devdoctor as a git hook (never writes, prompts or uses the network).",
+    no_args_is_help=True,
+)
+app.add_typer(hook_app, name="hook")
+Stage = Annotated[str, typer.Option("--stage", help="pre-commit or pre-push.")]
+
+
+@hook_app.command("run")
+def hook_run(
+    files: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="[FILE]...", help="Staged files to check (default: all staged)."),
+    ] = None,
+) -> int:
+    """Hook-safe rules on the staged content (large raw files, HF tokens, HF_ENDPOINT order)."""
+    from devdoctor import hooks
+
+    return hooks.run(files or [])
+
+
+@hook_app.command("history")
+def hook_history() -> int:
+    """DD301 on the branch being pushed."""
+    from devdoctor import hooks
+
+    return hooks.history()
+
+
+@hook_app.command("install")
+def hook_install(stage: Stage = "pre-commit") -> int:
+    """Install a git hook that runs devdoctor; an existing hook is kept and runs first."""
+    from devdoctor import hooks
+
+    return hooks.install(stage)
+
+
+@hook_app.command("uninstall")
+def hook_uninstall(stage: Stage = "pre-commit") -> int:
+    """Remove devdoctor's git hook and put back the one that was there."""
+    from devdoctor import hooks
+
+    return hooks.uninstall(stage)
+
+
 @app.command()
 def version() -> int:
     """Print devdoctor's version."""

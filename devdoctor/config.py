@@ -12,7 +12,8 @@ from typing import Any
 from devdoctor.errors import UsageError
 
 DEFAULT_TIMEOUT = 10.0
-KNOWN_KEYS = {"select", "ignore", "timeout", "rules"}
+KNOWN_KEYS = {"select", "ignore", "timeout", "hook_timeout", "rules"}
+DEFAULT_HOOK_TIMEOUT = 2.0
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class Config:
     select: tuple[str, ...] = ()  # empty: every rule
     ignore: Mapping[str, str] = field(default_factory=dict)  # rule -> reason ("" if none given)
     timeout: float = DEFAULT_TIMEOUT
+    hook_timeout: float = DEFAULT_HOOK_TIMEOUT  # the whole `hook run`
     rules: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # per-rule settings
     sources: tuple[str, ...] = ()
 
@@ -70,8 +72,9 @@ def _merge(config: Config, table: Mapping[str, Any], where: str) -> Config:
         changes["select"] = tuple(select)
     if "ignore" in table:
         changes["ignore"] = {**config.ignore, **_parse_ignore(where, table["ignore"])}
-    if "timeout" in table:
-        changes["timeout"] = parse_timeout(where, table["timeout"])
+    for key in ("timeout", "hook_timeout"):
+        if key in table:
+            changes[key] = parse_timeout(where, table[key])
     if "rules" in table:
         rules = table["rules"]
         if not isinstance(rules, dict) or not all(isinstance(v, dict) for v in rules.values()):

@@ -113,6 +113,28 @@ class Context:
         found: list[Any] = self._cached("libraries", lambda: libscan.scan(roots, cache))
         return found
 
+    def staged(self) -> list[Any]:
+        """Files the next commit changes (or the files the hook was given), from the index:
+        staged.StagedFile with path, mode, sha and size. Empty outside a repository."""
+        from devdoctor import staged
+
+        def compute() -> list[Any]:
+            repo = self.repo()
+            if repo is None:
+                return []
+            files = self.options.get("files")
+            return staged.entries(repo[0], files if files else None)
+
+        found: list[Any] = self._cached("staged", compute)
+        return found
+
+    def staged_content(self, files: list[Any]) -> dict[str, bytes]:
+        """The staged bytes of these files, by blob sha (one git process)."""
+        from devdoctor import staged
+
+        repo = self.repo()
+        return staged.read(repo[0], [f.sha for f in files]) if repo else {}
+
     def repo(self) -> tuple[Path, Path] | None:
         """(work tree, git dir) of the repository the user stands in, if any."""
         found: tuple[Path, Path] | None = self._cached(

@@ -61,6 +61,7 @@ def run(
     ctx: Context,
     timeout: float | None = None,
     on_done: Callable[[Rule], None] | None = None,
+    over_budget: Status = Status.ERROR,
 ) -> list[Result]:
     """Run every rule in its own daemon thread; a rule still running at its limit is abandoned."""
     limit = ctx.config.timeout if timeout is None else timeout
@@ -79,14 +80,20 @@ def run(
         finished = slot.done.wait(max(0.0, t0 + limit - time.perf_counter()))
         if on_done:
             on_done(rule)
-        results.append(_result(rule, slot, finished, limit))
+        results.append(_result(rule, slot, finished, limit, over_budget))
     return results
 
 
-def _result(rule: Rule, slot: _Slot, finished: bool, limit: float) -> Result:
-    if not finished:
-        message = f"timed out after {limit:g} s (raise `timeout` in config if this is expected)"
-        return Result(rule, Status.ERROR, (Diagnostic(Status.ERROR, message),), int(limit * 1000))
+def _result(
+    rule: Rule, slot: _Slot, finished: bool, limit: float, over_budget: Status = Status.ERROR
+) -> Result:
+    if not finished:  # a hook's budget: skipped with a note, not a failure
+        message = (
+            f"timed out after {limit:g} s (raise `timeout` in config if this is expected)"
+            if over_budget is Status.ERROR
+            else f"over the {limit:g} s time budget: skipped (raise `hook_timeout` in config)"
+        )
+        return Result(rule, over_budget, (Diagnostic(over_budget, message),), int(limit * 1000))
     duration = int(slot.seconds * 1000)
     if slot.error is not None:
         message = f"rule crashed: {type(slot.error).__name__}: {slot.error}"

@@ -84,7 +84,7 @@ RULE = Rule(
     code="DD202",
     name="hf-endpoint-malformed",
     summary="HF_ENDPOINT is not a usable URL",
-    scope=Scope.HOOK,
+    scope=Scope.ENVIRONMENT,
     check=check,
     fixable=True,
 )

@@ -212,13 +212,27 @@ def moved(source: str, finding: Finding, top_level: list[ast.stmt]) -> str | Non
     return "".join(lines)
 
 
-def check(ctx: Context, settings: None) -> Iterator[Diagnostic]:
-    count = problems = 0
+def sources(ctx: Context) -> Iterator[tuple[Path, bytes]]:
+    """(path, content) of the Python files to look at: staged blobs in a git hook (what will be
+    committed), the files on disk otherwise."""
+    if ctx.options.get("hook"):
+        repo = ctx.repo()
+        staged = [f for f in ctx.staged() if f.path.endswith(".py") and f.mode.startswith("100")]
+        content = ctx.staged_content(staged)
+        for f in staged:
+            yield (repo[0] if repo else ctx.cwd) / f.path, content.get(f.sha, b"")
+        return
     for path in python_files(ctx):
         try:
-            data = path.read_bytes()
+            yield path, path.read_bytes()
         except OSError:
             continue
+
+
+def check(ctx: Context, settings: None) -> Iterator[Diagnostic]:
+    count = problems = 0
+    hook = bool(ctx.options.get("hook"))
+    for path, data in sources(ctx):
         count += 1
         if VAR.encode() not in data:
             continue
@@ -240,7 +254,7 @@ def check(ctx: Context, settings: None) -> Iterator[Diagnostic]:
             "module": finding.module,
         }
         new = moved(source, finding, tree.body)
-        if new is not None:
+        if new is not None and not hook:  # a hook never writes; the staged blob is not the file
             fix = Fix(
                 f"Move the HF_ENDPOINT assignment above `import {finding.module}`",
                 Applicability.SAFE,

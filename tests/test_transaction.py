@@ -76,7 +76,9 @@ def test_undo_takes_the_newest_run_even_within_one_second(tmp_path: Path) -> Non
     from devdoctor.journal import Journal
 
     book = Journal(tmp_path / "state")
-    runs = [book.mark(book.begin([f"run {n}"], [], 1_700_000_000.0 + n / 1000), "applied")
-            for n in range(20)]  # all in the same second: names alone would order them by chance
+    runs = [
+        book.mark(book.begin([f"run {n}"], [], 1_700_000_000.0 + n / 1000), "applied")
+        for n in range(20)
+    ]  # all in the same second: names alone would order them by chance
     assert book.last_undoable() == runs[-1]
     assert [r.fixes for r in book.runs()] == [r.fixes for r in reversed(runs)]
