@@ -176,7 +176,7 @@ def log_findings(names: Sequence[str], rules: Sequence[Rule], ctx: Context) -> l
 
     inputs = open_inputs(names)
     try:
-        matches = diag.scan([(name, diag.read_lines(f)) for name, f in inputs], rules)
+        matches = diag.scan(inputs, rules)
     finally:
         for _, f in inputs:
             if f is not sys.stdin.buffer:

@@ -50,10 +50,20 @@ class Diagnostic:
 
 @dataclass(frozen=True)
 class Signature:
-    """A regex recognising the rule's problem in log output; named groups become facts."""
+    """How a rule's problem shows in log output.
 
-    pattern: str
+    `hint` is a literal that every occurrence contains; logs are scanned for it at C speed, and
+    `pattern` is then matched exactly at each place the hint starts (re.match, one attempt), so
+    matching stays linear however adversarial the line. Named groups become facts. `before`
+    names a fact taken from the token just before the hint (a path in `<path>: <error>`), read
+    backwards over at most 4096 characters.
+    """
+
+    hint: str
+    pattern: str  # starts with the hint; bound every repetition ({0,2048}, not *)
     message: str  # str.format()-ed with the facts
+    before: str = ""
+    before_pattern: str = ""  # the token must fullmatch this (e.g. a shared-object path)
     flags: int = 0
 
     def compiled(self) -> re.Pattern[str]:

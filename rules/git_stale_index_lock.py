@@ -109,7 +109,8 @@ RULE = Rule(
     fixable=True,
     signatures=(
         Signature(
-            r"Unable to create '(?P<lock>[^']*index\.lock)': File exists",
+            "Unable to create '",
+            r"Unable to create '(?P<lock>[^'\n]{1,4096}?index\.lock)': File exists",
             "git's lock file {lock} is in the way (left by a git that stopped?)",
         ),
     ),

@@ -343,36 +343,52 @@ def _decide(
     )
 
 
-HUB_HOSTS = r"(?:[\w.-]*\.)?(?:huggingface\.co|hf\.co|hf-mirror\.com)"
+HUB_HOSTS = r"(?:[\w-]{1,63}\.){0,4}(?:huggingface\.co|hf\.co|hf-mirror\.com)"
+NETWORK = (
+    r"NameResolutionError|NewConnectionError|ConnectTimeoutError|ProxyError|SSLError|"
+    r"Failed to resolve|Read timed out|timed out|Connection refused"
+)
 SIGNATURES = (
+    # transformers: the endpoint that failed is in the message
     Signature(
-        r"We couldn't connect to '(?P<endpoint>[^']+)' to load",
+        "We couldn't connect to '",
+        r"We couldn't connect to '(?P<endpoint>[^'\s]{1,2048})' to load",
         "transformers could not reach {endpoint}",
     ),
+    # huggingface_hub >= 1.x logs the connection-level error (quoted) before retrying
     Signature(
-        r"'[^']{1,300}' thrown while requesting (?:HEAD|GET) (?P<endpoint>https?://[^/\s]+)/"
-        r"(?:api/|(?:datasets/|spaces/)?[\w.-]+/[\w.-]+/resolve/)",
+        "' thrown while requesting ",
+        r"' thrown while requesting (?:HEAD|GET) (?P<endpoint>https?://[^/\s]{1,256})/"
+        r"(?:api/|(?:datasets/|spaces/)?[\w.-]{1,256}/[\w.-]{1,256}/resolve/)",
         "huggingface_hub could not reach {endpoint}",
     ),
+    # requests (huggingface_hub 0.x), also inside a repr with escaped quotes
     Signature(
-        r"HTTPS?ConnectionPool\(host='(?P<host>" + HUB_HOSTS + r")', port=\d+\): Max retries "
-        r"exceeded.*(?:NameResolutionError|NewConnectionError|ConnectTimeoutError|"
-        r"ProxyError|SSLError|Failed to resolve|timed out)",
+        "ConnectionPool(host=",
+        r"ConnectionPool\(host=\\?'(?P<host>" + HUB_HOSTS + r")\\?', port=\d{1,5}\): "
+        r"(?:Max retries exceeded.{0,2048}?(?:" + NETWORK + r")|Read timed out)",
         "huggingface_hub (requests) could not reach {host}",
     ),
-    Signature(r"Failed to resolve '(?P<host>" + HUB_HOSTS + r")'", "{host} does not resolve"),
     Signature(
+        "Failed to resolve ",
+        r"Failed to resolve \\?'(?P<host>" + HUB_HOSTS + r")\\?'",
+        "{host} does not resolve",
+    ),
+    Signature(
+        "LocalEntryNotFoundError: ",
         r"LocalEntryNotFoundError: (?:An error happened while trying to locate the files? "
-        r"on the Hub|Got: (?:ConnectError|ConnectTimeout|ReadTimeout))",
+        r"on the Hub|Got: (?:ConnectError|ConnectTimeout|ReadTimeout|ProxyError))",
         "huggingface_hub could not reach the hub and the file is not cached",
     ),
     Signature(
+        "Connection error, and we cannot find the requested files in the ",
         r"Connection error, and we cannot find the requested files in the (?:disk cache|"
         r"cached path)",
         "an old huggingface_hub/transformers could not reach the hub",
     ),
     Signature(
-        r"Couldn't reach '[^']+' on the Hub \((?:ConnectTimeout|ConnectionError|"
+        "Couldn't reach '",
+        r"Couldn't reach '[^']{1,512}' on the Hub \((?:ConnectTimeout|ConnectionError|"
         r"ReadTimeout|LocalEntryNotFoundError)\)",
         "datasets could not reach the hub",
     ),

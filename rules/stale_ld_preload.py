@@ -120,7 +120,8 @@ RULE = Rule(
     fixable=True,
     signatures=(
         Signature(
-            r"ld\.so: object '(?P<library>[^']+)' from LD_PRELOAD cannot be preloaded",
+            "ld.so: object '",
+            r"ld\.so: object '(?P<library>[^']{1,4096})' from LD_PRELOAD cannot be preloaded",
             "LD_PRELOAD names {library}, which the loader cannot open",
         ),
     ),

@@ -374,9 +374,11 @@ def _problems(
 # --- from a log -------------------------------------------------------------------------------
 
 SIGNATURE = Signature(
-    r"(?P<library>[^\s'\"`:,()]+?\.so(?:\.[0-9][0-9A-Za-z_.-]*)?)[\\'\"]?\s*:\s*"
-    r"cannot allocate memory in static TLS block",
+    "cannot allocate memory in static TLS block",
+    "cannot allocate memory in static TLS block",
     "{library} needs static TLS that was used up (or too small) when it was loaded",
+    before="library",  # glibc names the library first: `<path>: cannot allocate memory ...`
+    before_pattern=r".{0,4096}\.so(?:\.[0-9][0-9A-Za-z_.-]{0,64})?",
 )
 
 
