@@ -186,6 +186,18 @@ def hook_uninstall(stage: Stage = "pre-commit") -> int:
     return hooks.uninstall(stage)
 
 
+@app.command(context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True})
+def run(
+    command: Annotated[
+        list[str], typer.Argument(metavar="-- CMD [ARGS]...", help="The command to run.")
+    ],
+) -> int:
+    """Run a command with its output live; when it fails, diagnose its output."""
+    from devdoctor import runcmd
+
+    return runcmd.run(command)
+
+
 @app.command()
 def version() -> int:
     """Print devdoctor's version."""

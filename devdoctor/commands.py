@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import sys
 import tempfile
 import threading
@@ -17,7 +18,7 @@ from devdoctor import config as config_mod
 from devdoctor import engine, paths, registry, report
 from devdoctor.context import Context, default_context
 from devdoctor.errors import DevdoctorError, UsageError
-from devdoctor.fix import Fix
+from devdoctor.fix import Applicability, Fix
 from devdoctor.redact import Redactor
 from devdoctor.rule import Rule
 
@@ -172,17 +173,22 @@ class LogFinding:
 
 def log_findings(names: Sequence[str], rules: Sequence[Rule], ctx: Context) -> list[LogFinding]:
     """Known problems in the logs, each with facts about this machine and the fix for them."""
-    from devdoctor import diagnose as diag
-
     inputs = open_inputs(names)
     try:
-        matches = diag.scan(inputs, rules)
+        return findings_in(inputs, rules, ctx)
     finally:
         for _, f in inputs:
             if f is not sys.stdin.buffer:
                 f.close()
+
+
+def findings_in(
+    inputs: Sequence[tuple[str, IO[bytes]]], rules: Sequence[Rule], ctx: Context
+) -> list[LogFinding]:
+    from devdoctor import diagnose as diag
+
     found = []
-    for m in matches:
+    for m in diag.scan(inputs, rules):
         facts: dict[str, Any] = dict(m.facts)
         if m.rule.enrich is not None:
             facts = m.rule.enrich(ctx, m.facts)
@@ -191,28 +197,45 @@ def log_findings(names: Sequence[str], rules: Sequence[Rule], ctx: Context) -> l
     return found
 
 
+def fix_command(finding: LogFinding) -> str | None:
+    """The command that applies the fix for what a log showed."""
+    fix, source = finding.fix, finding.match.source
+    if fix is None:
+        return None
+    if fix.applicability is Applicability.DISPLAY_ONLY:
+        return fix.instructions or None
+    log = shlex.quote(source) if not source.startswith("<") else "<the log saved to a file>"
+    return f"devdoctor fix {finding.match.rule.name} --from-log {log}"
+
+
+def diagnosis_model(findings: Sequence[LogFinding]) -> dict[str, Any]:
+    return {
+        "schema_version": report.SCHEMA_VERSION,
+        "matches": [
+            {
+                "code": f.match.rule.code,
+                "name": f.match.rule.name,
+                "facts": f.facts,
+                "source": f.match.source,
+                "first_line": f.match.first_line,
+                "where": f"{f.match.source}:{f.match.first_line}",
+                "count": f.match.count,
+                "message": f.match.message,
+                "fix": report.fix_model(f.fix),
+                "fix_command": fix_command(f),
+            }
+            for f in findings
+        ],
+    }
+
+
 def diagnose(names: Sequence[str], fmt: str) -> int:
     check_format(fmt)
     reg = registry.load()
     findings = log_findings(names, reg.rules, default_context(config_mod.Config()))
-    model_matches = [
-        {
-            "code": f.match.rule.code,
-            "name": f.match.rule.name,
-            "facts": f.facts,
-            "source": f.match.source,
-            "first_line": f.match.first_line,
-            "where": f"{f.match.source}:{f.match.first_line}",
-            "count": f.match.count,
-            "message": f.match.message,
-            "fix": report.fix_model(f.fix),
-        }
-        for f in findings
-    ]
-    model = {"schema_version": report.SCHEMA_VERSION, "matches": model_matches}
     from devdoctor.text import render_diagnose
 
-    report.emit(model, fmt, render_diagnose)
+    report.emit(diagnosis_model(findings), fmt, render_diagnose)
     return 1 if findings else 0
 
 

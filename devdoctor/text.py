@@ -142,8 +142,8 @@ def render_lines(model: dict[str, Any]) -> None:
         out.print(line, markup=False)
 
 
-def render_diagnose(model: dict[str, Any]) -> None:
-    out = console()
+def render_diagnose(model: dict[str, Any], stderr: bool = False) -> None:
+    out = console(stderr=stderr)
     if not model["matches"]:
         out.print("No known problem found.")
         return
@@ -156,6 +156,8 @@ def render_diagnose(model: dict[str, Any]) -> None:
             out.print(
                 f"    [cyan]fix ({m['fix']['applicability']}):[/] {escape(m['fix']['title'])}"
             )
+        if m.get("fix_command"):
+            out.print(f"    {m['fix_command']}", markup=False)
 
 
 def render_rules(model: dict[str, Any]) -> None:
