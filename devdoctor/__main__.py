@@ -1,3 +1,3 @@
-from devdoctor.cli import main
+from devdoctor.entry import main
 
 raise SystemExit(main())

@@ -23,7 +23,7 @@ from typing import Any
 from devdoctor.errors import UsageError
 
 TAIL_BYTES = 4 << 20  # what is kept for the diagnosis
-READ = 1 << 16
+READ = 1 << 20
 
 
 class Tail:
@@ -47,8 +47,9 @@ class Tail:
             return b"".join(self.chunks)[-self.limit :]
 
 
-def _relay(fd: int, out: Any, tail: Tail) -> None:
-    """Copy a file descriptor to a binary stream until EOF (or EIO: a pty whose child left)."""
+def _relay(fd: int, out: int, tail: Tail) -> None:
+    """Copy one file descriptor to another until EOF (or EIO: a pty whose child left), keeping
+    the tail. Unbuffered: what the command prints appears at once."""
     while True:
         try:
             data = os.read(fd, READ)
@@ -56,9 +57,21 @@ def _relay(fd: int, out: Any, tail: Tail) -> None:
             break
         if not data:
             break
-        out.write(data)
-        out.flush()
+        view = memoryview(data)
+        while view:
+            try:
+                view = view[os.write(out, view) :]
+            except OSError:  # our own output is gone (a closed pipe): keep draining the child
+                break
         tail.add(data)
+
+
+def _bigger_pipe(fd: int) -> None:
+    """Fewer, larger reads: a 1 MiB pipe buffer (Linux) instead of 64 KiB."""
+    with contextlib.suppress(OSError, AttributeError):
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
 
 
 @dataclass
@@ -95,20 +108,19 @@ def _with_pty(argv: Sequence[str], tail: Tail) -> Running:
             )
 
     signal.signal(signal.SIGWINCH, resize)
-    return Running(proc, [_start(_relay, master, sys.stdout.buffer, tail)], [master])
+    return Running(proc, [_start(_relay, master, sys.stdout.fileno(), tail)], [master])
 
 
 def _with_pipes(argv: Sequence[str], tail: Tail) -> Running:
     proc = subprocess.Popen(list(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout is not None and proc.stderr is not None
-    return Running(
-        proc,
-        [
-            _start(_relay, proc.stdout.fileno(), sys.stdout.buffer, tail),
-            _start(_relay, proc.stderr.fileno(), sys.stderr.buffer, tail),
-        ],
-        [],
-    )
+    for pipe in (proc.stdout, proc.stderr):
+        _bigger_pipe(pipe.fileno())
+    relays = [
+        _start(_relay, proc.stdout.fileno(), sys.stdout.fileno(), tail),
+        _start(_relay, proc.stderr.fileno(), sys.stderr.fileno(), tail),
+    ]
+    return Running(proc, relays, [])
 
 
 def run(argv: Sequence[str]) -> int:

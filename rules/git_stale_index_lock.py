@@ -27,8 +27,9 @@ that was checked), and `devdoctor undo` puts it back.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from devdoctor.api import (
     Applicability,
@@ -96,8 +97,15 @@ def check(ctx: Context, settings: None) -> Iterator[Diagnostic]:
     )
 
 
-def fix_from_log(ctx: Context, facts: dict[str, str]) -> Fix | None:
-    return Fix(FIX_TITLE, Applicability.SAFE) if facts.get("lock") else None
+def fix_from_log(ctx: Context, facts: Mapping[str, Any]) -> Fix | None:
+    """The lock the log names, if it is still there and no git runs in that repository."""
+    lock = Path(str(facts.get("lock", "")))
+    if not lock.is_file():
+        return None
+    folders = tuple(Path(os.path.realpath(f)) for f in (lock.parent, lock.parent.parent))
+    if _git_processes(ctx, folders):
+        return None
+    return Fix(FIX_TITLE, Applicability.SAFE, (FileEdit.write(lock, None),))
 
 
 RULE = Rule(
