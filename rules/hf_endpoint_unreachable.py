@@ -374,11 +374,16 @@ SIGNATURES = (
         r"Failed to resolve \\?'(?P<host>" + HUB_HOSTS + r")\\?'",
         "{host} does not resolve",
     ),
+    # LocalEntryNotFoundError's text, with or without the class name in front
     Signature(
-        "LocalEntryNotFoundError: ",
-        r"LocalEntryNotFoundError: (?:An error happened while trying to locate the files? "
-        r"on the Hub|Got: (?:ConnectError|ConnectTimeout|ReadTimeout|ProxyError))",
+        "An error happened while trying to locate the file",
+        r"An error happened while trying to locate the files? on the Hub",
         "huggingface_hub could not reach the hub and the file is not cached",
+    ),
+    Signature(
+        "LocalEntryNotFoundError: Got: ",
+        r"LocalEntryNotFoundError: Got: (?:ConnectError|ConnectTimeout|ReadTimeout|ProxyError)",
+        "huggingface_hub could not reach the hub and the files are not cached",
     ),
     Signature(
         "Connection error, and we cannot find the requested files in the ",
@@ -391,6 +396,11 @@ SIGNATURES = (
         r"Couldn't reach '[^']{1,512}' on the Hub \((?:ConnectTimeout|ConnectionError|"
         r"ReadTimeout|LocalEntryNotFoundError)\)",
         "datasets could not reach the hub",
+    ),
+    Signature(
+        "Couldn't reach ",
+        r"Couldn't reach '?(?P<endpoint>https?://" + HUB_HOSTS + r")[/'\s]",
+        "datasets could not reach {endpoint}",
     ),
 )
 

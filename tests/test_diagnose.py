@@ -163,8 +163,9 @@ def test_gz_input_and_the_fix_command(cli: Runner, repo: Path, tmp_path: Path) -
     lock.write_bytes(b"")
     log = tmp_path / "job.log.gz"
     with gzip.open(log, "wt") as f:
-        f.write("training...\n" * 1000 + LOCK.replace("/work/repo/.git/index.lock", str(lock))
-                + "\n")
+        f.write(
+            "training...\n" * 1000 + LOCK.replace("/work/repo/.git/index.lock", str(lock)) + "\n"
+        )
     ran = cli("diagnose", str(log), "--format", "json")
     [match] = ran.json()["matches"]
     assert match["code"] == "DD302" and match["first_line"] == 1001
@@ -265,3 +266,30 @@ def test_run_keeps_a_tty_a_tty(tmp_path: Path) -> None:
         output += data
     os.waitpid(pid, 0)
     assert b"isatty True" in output
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "requests.exceptions.ConnectTimeout: (MaxRetryError(\"HTTPSConnectionPool(host='huggingface.co', port=443): Max retries exceeded with url: /bert-base-uncased/resolve/main/config.json (Caused by ConnectTimeoutError(<urllib3.connection.HTTPSConnection object at 0x7f>, 'Connection to huggingface.co timed out. (connect timeout=10)'))\"), '(Request ID: 5c)')",
+        "requests.exceptions.SSLError: HTTPSConnectionPool(host='huggingface.co', port=443): Max retries exceeded with url: /api/models/gpt2 (Caused by SSLError(SSLEOFError(8, 'EOF occurred in violation of protocol (_ssl.c:1007)')))",
+        "urllib3.exceptions.ReadTimeoutError: HTTPSConnectionPool(host='cdn-lfs.huggingface.co', port=443): Read timed out.",
+        "huggingface_hub.utils._errors.LocalEntryNotFoundError: Connection error, and we cannot find the requested files in the disk cache. Please try again or make sure your Internet connection is on.",
+        "An error happened while trying to locate the file on the Hub and we cannot find the requested files in the local cache.",
+        "ConnectionError: Couldn't reach https://huggingface.co/datasets/squad/resolve/main/squad.py (ConnectionError(MaxRetryError(...)))",
+    ],
+)
+def test_more_hub_forms_from_bug_reports(line: str) -> None:
+    assert list(scan_text(line + "\n")) == ["DD201"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "ConnectionError: Couldn't reach https://raw.githubusercontent.com/huggingface/datasets/1.18.0/datasets/squad/squad.py",
+        "huggingface_hub.errors.HfHubHTTPError: 504 Server Error: Gateway Time-out for url: https://huggingface.co/api/models/gpt2",
+        "huggingface_hub.errors.OfflineModeIsEnabled: Cannot reach https://huggingface.co/api/models/gpt2: offline mode is enabled.",
+    ],
+)
+def test_hub_look_alikes_from_bug_reports(line: str) -> None:
+    assert list(scan_text(line + "\n")) == []
