@@ -88,6 +88,19 @@ class Commit:
     signed_off: bool
 
 
+@dataclass(frozen=True)
+class Branch:
+    """What the rule found about the checked-out branch."""
+
+    repo: Path
+    name: str
+    head: str
+    base: str
+    why: str  # how the base was chosen, for people
+    commits: list[Commit]
+    facts: dict[str, Any]
+
+
 def git(repo: Path, *args: str) -> str:
     proc = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=False)
     return proc.stdout.strip() if proc.returncode == 0 else ""
@@ -210,7 +223,7 @@ def check(ctx: Context, settings: Settings) -> Iterator[Diagnostic]:
         "default": default,
         **found_signals,
     }
-    yield from _verdict(ctx, settings, repo, branch, head, base_sha, why, commits, facts)
+    yield from _verdict(ctx, settings, Branch(repo, branch, head, base_sha, why, commits, facts))
 
 
 def _base(
@@ -239,17 +252,8 @@ def _base(
     return sha, f"merge-base of HEAD with {default} ({sha[:8]})"
 
 
-def _verdict(
-    ctx: Context,
-    settings: Settings,
-    repo: Path,
-    branch: str,
-    head: str,
-    base: str,
-    why: str,
-    commits: list[Commit],
-    facts: dict[str, Any],
-) -> Iterator[Diagnostic]:
+def _verdict(ctx: Context, settings: Settings, b: Branch) -> Iterator[Diagnostic]:
+    branch, why, commits, facts = b.name, b.why, b.commits, b.facts
     ahead = len(commits)
     messy = [
         k for k in ("low_information", "duplicates", "merges_of_base", "revert_pairs") if facts[k]
@@ -266,33 +270,20 @@ def _verdict(
     what = [f"{len(facts['fixups'])} fixup!/squash!/amend!"] if facts["fixups"] else []
     what += [f"{k.replace('_', ' ')}: {len(facts[k])}" for k in messy]
     summary = f"{branch}: {ahead} commits since {why}" + (f" ({'; '.join(what)})" if what else "")
-    fixes = _fixes(
-        ctx,
-        settings,
-        repo,
-        branch,
-        head,
-        base,
-        why,
-        commits,
-        facts,
-        only_markers=bool(facts["fixups"]) and not messy,
-    )
+    fixes = _fixes(ctx, settings, b, only_markers=bool(facts["fixups"]) and not messy)
     yield Diagnostic(status, summary, facts, fixes[0], fixes[1:], key="history")
 
 
-def _fixes(
-    ctx: Context,
-    settings: Settings,
-    repo: Path,
-    branch: str,
-    head: str,
-    base: str,
-    why: str,
-    commits: list[Commit],
-    facts: dict[str, Any],
-    only_markers: bool,
-) -> tuple[Fix, ...]:
+def _fixes(ctx: Context, settings: Settings, b: Branch, only_markers: bool) -> tuple[Fix, ...]:
+    repo, branch, head, base, why, commits, facts = (
+        b.repo,
+        b.name,
+        b.head,
+        b.base,
+        b.why,
+        b.commits,
+        b.facts,
+    )
     remote = settings.remote
     lease = git(repo, "rev-parse", "--verify", "--quiet", f"refs/remotes/{remote}/{branch}") or None
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(ctx.clock()))
