@@ -37,16 +37,20 @@ def open_session(
     chosen: Sequence[str], python: str | None, options: dict[str, Any] | None = None
 ) -> Session:
     config = config_mod.load(Path.cwd(), dict(os.environ), paths.user_config_file())
-    reg = registry.load()
+    reg = registry.load(chosen)  # rules named on the command line: only those are imported
     rules = reg.select(chosen, config.select, config.ignore)
-    notes = [
-        f"ignore entry {ref!r} matches no rule" for ref in reg.unmatched_ignores(config.ignore)
-    ]
-    notes += [
-        f"settings table [rules.{name}] matches no rule"
-        for name in config.rules
-        if reg.find(name) is None
-    ]
+    notes = (
+        []
+        if chosen
+        else [
+            f"ignore entry {ref!r} matches no rule" for ref in reg.unmatched_ignores(config.ignore)
+        ]
+        + [
+            f"settings table [rules.{name}] matches no rule"
+            for name in config.rules
+            if reg.find(name) is None
+        ]
+    )
     ctx = default_context(config, python, options)
     ctx.location  # noqa: B018 -- a bad --python is a usage error before anything runs
     return Session(ctx, reg, rules, notes)
@@ -143,7 +147,7 @@ def list_rules(fmt: str) -> int:
 
 
 def explain(ref: str) -> int:
-    rule = registry.load().resolve([ref])[0]
+    rule = registry.load([ref]).resolve([ref])[0]
     header = f"{rule.code} {rule.name} ({rule.scope.value}{', fixable' if rule.fixable else ''})"
     from devdoctor.text import render_lines
 

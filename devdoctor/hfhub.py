@@ -13,9 +13,11 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from devdoctor.netprobe import Probe
+if TYPE_CHECKING:
+    from devdoctor.netprobe import Probe
 
 OFFICIAL = "https://huggingface.co"
 MIRROR = "https://hf-mirror.com"

@@ -53,7 +53,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from devdoctor.api import (
     Applicability,
@@ -68,8 +68,10 @@ from devdoctor.api import (
     Status,
     TargetError,
     hfhub,
-    netprobe,
 )
+
+if TYPE_CHECKING:
+    from devdoctor import netprobe
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,8 @@ class Settings:
 
     @property
     def timeouts(self) -> netprobe.Timeouts:
+        from devdoctor.api import netprobe
+
         return netprobe.Timeouts(
             self.dns_timeout, self.connect_timeout, self.tls_timeout, self.http_timeout
         )
@@ -96,6 +100,8 @@ def probe_all(
     urls: Mapping[str, str], env: Mapping[str, str], settings: Settings
 ) -> dict[str, netprobe.Probe]:
     """Every URL at once; whatever has no verdict by the deadline is NO_ANSWER."""
+    from devdoctor.api import netprobe
+
     results: dict[str, netprobe.Probe] = {}
 
     def run(key: str, url: str) -> None:
@@ -156,6 +162,8 @@ def verify_download(
             return f"cannot start {python}: {exc.strerror}"
     if proc.returncode == 3:  # no huggingface_hub in the target: our own probe decides
         url = hfhub.resolve_url(hfhub.effective(env), repo)
+        from devdoctor.api import netprobe
+
         verdict = hfhub.classify(netprobe.probe(url, env, settings.timeouts))
         return None if hfhub.reachable(verdict) else f"{url}: {verdict}"
     if proc.returncode != 0:

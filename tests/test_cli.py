@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -16,6 +18,8 @@ RULE = Rule("XX901", "crashing-rule", "always crashes", Scope.ENVIRONMENT, check
 """
 
 SLEEPING = """
+import subprocess
+import sys
 import time
 from devdoctor.api import Rule, Scope, Diagnostic, Status
 def check(ctx, settings):
@@ -239,3 +243,16 @@ def test_bad_rule_setting_is_a_usage_error(cli: Runner, plugin, tmp_path: Path) 
     (tmp_path / "pyproject.toml").write_text("[tool.devdoctor.rules.needs-marker]\nmarker = 3\n")
     ran = cli("check", env=env)
     assert ran.code == 2 and "marker must be str" in ran.err
+
+
+def test_naming_rules_imports_only_their_modules(cli: Runner, repo: Path) -> None:
+    code = (
+        "import sys\nfrom devdoctor.registry import load\nreg = load(['DD302'])\n"
+        "print(sorted(r.code for r in reg.rules if r.code.startswith('DD')))\n"
+        "print('devdoctor.rules.static_tls' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split("\n")
+    assert out[:2] == ["['DD302']", "False"]
+    assert cli("check", "git-stale-index-lock", cwd=repo).code == 0  # by name too
