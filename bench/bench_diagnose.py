@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from devdoctor.registry import load
+from devdoctor.core.registry import load
 
 BIN = Path(sys.executable).parent
 ERRORS = [

@@ -26,7 +26,7 @@ SCAN = r"""
 import json, sys, time
 from pathlib import Path
 start = time.perf_counter()
-from devdoctor.libscan import scan
+from devdoctor.rules.native._libscan import scan
 libs = scan(json.loads(sys.argv[1]), Path(sys.argv[2]) if sys.argv[2] else None)
 print(json.dumps({"seconds": time.perf_counter() - start, "files": len(libs)}))
 """

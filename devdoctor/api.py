@@ -1,48 +1,83 @@
 """The rule-author API: everything a rule module may import from devdoctor.
 
-The helper modules (gitedit, glibc, hfhub, netprobe) load on first use: every rule module is
-imported on every run, and `devdoctor check DD302` should not pay for ssl and http.client.
+A rule imports this module and its own family's private helpers (`from ._elf import ...`), never
+another family's and never the engine's internals.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+import dataclasses
+from typing import TYPE_CHECKING, TypeVar
 
-from devdoctor.context import Context, ProcessInfo
-from devdoctor.fix import Applicability, EnvChange, EnvOp, FileEdit, Fix, PackageEdit
-from devdoctor.rule import Diagnostic, Rule, Scope, Signature, Status
-from devdoctor.target import TargetError
+from devdoctor import __version__ as VERSION
+from devdoctor.core import git
+from devdoctor.core.context import Context, ProcessInfo, Repository
+from devdoctor.core.fix import (
+    Applicability,
+    EditFailed,
+    EnvChange,
+    EnvOp,
+    Fix,
+    FixAvailability,
+)
+from devdoctor.core.rule import Diagnostic, Family, Rule, Scope, Signature, Status
+from devdoctor.core.staged import StagedFile
+from devdoctor.core.target import Distribution, TargetError, TargetFacts
+from devdoctor.fixes.edits import FileEdit, PackageEdit
+from devdoctor.redact import HF_TOKEN_PATTERN
 
 if TYPE_CHECKING:
-    from devdoctor import gitedit, glibc, hfhub, netprobe
+    from devdoctor.fixes.persist import Held
 
-_LAZY = {"gitedit", "glibc", "hfhub", "netprobe"}
+T = TypeVar("T")
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return importlib.import_module(f"devdoctor.{name}")
-    raise AttributeError(f"module 'devdoctor.api' has no attribute {name!r}")
+def setting(default: T, help: str, short: str = "") -> T:
+    """A settings (or fix options) field with its documentation: `devdoctor explain` lists it
+    under `## Settings`, and `devdoctor fix --help` shows fix options with it (`short`: a
+    one-letter flag such as -m, for fix options)."""
+    metadata = {"help": help, "short": (short,) if short else ()}
+    field: T = dataclasses.field(default=default, metadata=metadata)
+    return field
+
+
+def persisted_env(ctx: Context) -> list[Held]:
+    """Where devdoctor persisted environment variables (the examined env, the shell rc block,
+    every file the fix journal wrote), with what each holds. Read only; cached per run."""
+    from devdoctor.fixes import journal, persist
+
+    def compute() -> list[Held]:
+        files = journal.written_files(ctx.state_dir) if ctx.state_dir else []
+        return list(persist.held(ctx.location, ctx.env, files))
+
+    return ctx.memo("persisted_env", compute)
 
 
 __all__ = [
+    "HF_TOKEN_PATTERN",
+    "VERSION",
     "Applicability",
     "Context",
     "Diagnostic",
+    "Distribution",
+    "EditFailed",
     "EnvChange",
     "EnvOp",
+    "Family",
     "FileEdit",
     "Fix",
+    "FixAvailability",
     "PackageEdit",
     "ProcessInfo",
+    "Repository",
     "Rule",
     "Scope",
     "Signature",
+    "StagedFile",
     "Status",
     "TargetError",
-    "gitedit",
-    "glibc",
-    "hfhub",
-    "netprobe",
+    "TargetFacts",
+    "git",
+    "persisted_env",
+    "setting",
 ]

@@ -9,14 +9,9 @@ import sys
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) >= 2 and args[0] == "run" and args[1] == "--":
-        from devdoctor import runcmd
-        from devdoctor.errors import DevdoctorError
+        from devdoctor.cli.run_command import main as run_main
 
-        try:
-            return runcmd.run(args[2:])
-        except DevdoctorError as exc:
-            print(f"devdoctor: {exc}", file=sys.stderr)
-            return exc.exit_code
-    from devdoctor.cli import main as cli_main
+        return run_main(args[2:])
+    from devdoctor.cli.app import main as cli_main
 
     return cli_main(args)

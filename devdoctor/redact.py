@@ -11,10 +11,10 @@ MASK = "***"
 SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|KEY|CREDENTIAL", re.IGNORECASE)
 MIN_SECRET_LEN = 4  # shorter values would mask ordinary words and numbers
 
-_PATTERNS = (
-    re.compile(r"\bhf_[A-Za-z0-9]{30,}"),  # Hugging Face user tokens
-    re.compile(r"\bapi_org_[A-Za-z0-9]{30,}"),  # Hugging Face org tokens
-)
+# A Hugging Face user (hf_) or organisation (api_org_) token: 34 letters or digits after the
+# prefix. One definition for the redactor and the rule that finds tokens in staged files.
+HF_TOKEN_PATTERN = r"(?<![A-Za-z0-9_])(?:hf_|api_org_)[A-Za-z0-9]{34}(?![A-Za-z0-9])"
+_PATTERNS = (re.compile(HF_TOKEN_PATTERN),)
 # user:password@ in any URL-like text; the user name stays, the password goes.
 _URL_PASSWORD = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^:/@\s]*):[^@/\s]+@")
 # NAME=value where NAME is an environment-style name that looks secret (logs, rc files, dumps).

@@ -1,0 +1,269 @@
+"""The command line: parse, call, exit. The only module that imports typer."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from devdoctor import __version__
+
+app = typer.Typer(
+    name="devdoctor",
+    help="A doctor for Python/ML developer machines: check, preview a fix, apply, verify, undo.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+Rules = Annotated[
+    list[str] | None, typer.Argument(metavar="[RULE]...", help="Rule codes (DD302) or names.")
+]
+Python = Annotated[
+    str | None,
+    typer.Option(
+        "--python",
+        help="Examine this interpreter's "
+        "environment (default: $VIRTUAL_ENV, $CONDA_PREFIX, "
+        "python3 on PATH).",
+    ),
+]
+Format = Annotated[str, typer.Option("--format", help="text or json.")]
+
+
+@app.command()
+def check(
+    rules: Rules = None,
+    python: Python = None,
+    format: Format = "text",
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Facts and timings.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Also fail on warn and skip.")] = False,
+) -> int:
+    """Run the rules and report what is wrong."""
+    from devdoctor.cli import commands
+
+    return commands.check(rules or [], python, format, verbose, strict)
+
+
+@app.command()
+def fix(
+    rules: Rules = None,
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Write the fixes (default: preview).")
+    ] = False,
+    unsafe_fixes: Annotated[
+        bool, typer.Option("--unsafe-fixes", help="Include unsafe fixes.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Confirm without asking.")] = False,
+    target: Annotated[
+        str,
+        typer.Option(
+            "--target",
+            help="Where environment variables are persisted: auto, conda, venv, shell or print.",
+        ),
+    ] = "auto",
+    python: Python = None,
+    alternative: Annotated[
+        int, typer.Option("--alternative", min=0, help="Use the rule's alternative fix N.")
+    ] = 0,
+    from_log: Annotated[
+        list[str] | None,
+        typer.Option("--from-log", metavar="FILE", help="Fix what this log shows, not a check."),
+    ] = None,
+    **rule_flags: Any,  # the rules' own fix options (Rule.fix_options), added by _rule_flags
+) -> int:
+    """Preview fixes as diffs; with --apply write them, re-check, and journal them for undo."""
+    from devdoctor.cli import fix_commands
+
+    return fix_commands.fix(
+        rules or [],
+        apply,
+        unsafe_fixes,
+        yes,
+        target,
+        python,
+        alternative,
+        from_log or [],
+        {k: v for k, v in rule_flags.items() if v is not None},
+    )
+
+
+def _signature_without_rule_flags() -> None:
+    """typer reads `fix`'s signature; **rule_flags is not a flag of its own."""
+    import inspect
+
+    base = inspect.signature(fix, eval_str=True)
+    params = [p for p in base.parameters.values() if p.kind is not p.VAR_KEYWORD]
+    fix.__signature__ = base.replace(parameters=params)  # type: ignore[attr-defined]
+
+
+_signature_without_rule_flags()
+
+
+def _rule_flags() -> None:
+    """Give `fix` one flag per field of every rule's fix options (bool: a switch; str: a
+    value), so `devdoctor fix --help` lists them. Only done when the command is `fix`."""
+    import dataclasses
+    import inspect
+
+    from devdoctor.core.registry import load
+
+    base = inspect.signature(fix)
+    params = list(base.parameters.values())
+    seen = {p.name for p in params}
+    for rule in load().rules:
+        if rule.fix_options is None:
+            continue
+        for field in dataclasses.fields(rule.fix_options):
+            if field.name in seen:
+                continue
+            seen.add(field.name)
+            decls = [f"--{field.name.replace('_', '-')}", *field.metadata.get("short", ())]
+            help_text = f"{rule.code}: {field.metadata.get('help', '')}"
+            kind = bool if isinstance(field.default, bool) else str | None
+            option = typer.Option(*decls, help=help_text)
+            params.append(
+                inspect.Parameter(
+                    field.name,
+                    inspect.Parameter.KEYWORD_ONLY,
+                    default=False if kind is bool else None,
+                    annotation=Annotated[kind, option],
+                )
+            )
+    fix.__signature__ = base.replace(parameters=params)  # type: ignore[attr-defined]
+
+
+@app.command()
+def undo(
+    list_runs: Annotated[bool, typer.Option("--list", help="Show the journal.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Confirm without asking.")] = False,
+) -> int:
+    """Revert the last applied fix run (refuses if a file changed since)."""
+    from devdoctor.cli import fix_commands
+
+    return fix_commands.undo(list_runs, yes)
+
+
+@app.command("rules")
+def rules_cmd(format: Format = "text") -> int:
+    """List every rule: code, name, scope, whether it can fix."""
+    from devdoctor.cli import commands
+
+    return commands.list_rules(format)
+
+
+@app.command()
+def explain(rule: Annotated[str, typer.Argument(help="A rule code or name.")]) -> int:
+    """Show a rule's documentation."""
+    from devdoctor.cli import commands
+
+    return commands.explain(rule)
+
+
+@app.command()
+def diagnose(
+    files: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="[FILE]...", help="Logs to read; - or nothing reads stdin."),
+    ] = None,
+    format: Format = "text",
+) -> int:
+    """Recognise known problems in pasted error output or a log file."""
+    from devdoctor.cli import commands
+
+    return commands.diagnose(files or [], format)
+
+
+hook_app = typer.Typer(
+    help="devdoctor as a git hook (never writes, prompts or uses the network).",
+    no_args_is_help=True,
+)
+app.add_typer(hook_app, name="hook")
+Stage = Annotated[str, typer.Option("--stage", help="pre-commit or pre-push.")]
+
+
+@hook_app.command("run")
+def hook_run(
+    files: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="[FILE]...", help="Staged files to check (default: all staged)."),
+    ] = None,
+) -> int:
+    """Hook-safe rules on the staged content (large raw files, HF tokens, HF_ENDPOINT order)."""
+    from devdoctor.cli import hooks
+
+    return hooks.run(files or [])
+
+
+@hook_app.command("history")
+def hook_history() -> int:
+    """DD301 on the branch being pushed."""
+    from devdoctor.cli import hooks
+
+    return hooks.history()
+
+
+@hook_app.command("install")
+def hook_install(stage: Stage = "pre-commit") -> int:
+    """Install a git hook that runs devdoctor; an existing hook is kept and runs first."""
+    from devdoctor.cli import hooks
+
+    return hooks.install(stage)
+
+
+@hook_app.command("uninstall")
+def hook_uninstall(stage: Stage = "pre-commit") -> int:
+    """Remove devdoctor's git hook and put back the one that was there."""
+    from devdoctor.cli import hooks
+
+    return hooks.uninstall(stage)
+
+
+@app.command(context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True})
+def run(
+    command: Annotated[
+        list[str], typer.Argument(metavar="-- CMD [ARGS]...", help="The command to run.")
+    ],
+) -> int:
+    """Run a command with its output live; when it fails, diagnose its output."""
+    from devdoctor.cli import run_command
+
+    return run_command.run(command)
+
+
+@app.command()
+def version() -> int:
+    """Print devdoctor's version."""
+    print(f"devdoctor {__version__}")
+    return 0
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
+def main(argv: list[str] | None = None) -> int:
+    from devdoctor.errors import DevdoctorError
+
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        if args[:1] == ["fix"]:
+            _rule_flags()
+        command = typer.main.get_command(app)
+        code = command.main(args=argv, prog_name="devdoctor", standalone_mode=False)
+    except DevdoctorError as exc:
+        print(f"devdoctor: {_one_line(str(exc))}", file=sys.stderr)
+        return exc.exit_code
+    except typer.TyperException as exc:  # the CLI's own usage errors
+        print(f"devdoctor: error: {_one_line(exc.format_message())}", file=sys.stderr)
+        return int(getattr(exc, "exit_code", 2))
+    except (KeyboardInterrupt, typer.Abort):
+        print("devdoctor: interrupted", file=sys.stderr)
+        return 130
+    except Exception:
+        from devdoctor.cli.crash import internal_error
+
+        return internal_error()
+    return code if isinstance(code, int) else 0

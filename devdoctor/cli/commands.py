@@ -1,0 +1,194 @@
+"""What each command does, as functions that return the exit code. No typer here."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import sys
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from devdoctor import paths
+from devdoctor.cli import report
+from devdoctor.cli.crash import log_crash
+from devdoctor.core import config as config_mod
+from devdoctor.core import engine, registry
+from devdoctor.core.context import Context, default_context
+from devdoctor.core.fix import Applicability
+from devdoctor.core.rule import Rule
+from devdoctor.errors import DevdoctorError, UsageError
+
+if TYPE_CHECKING:
+    from devdoctor.logs.findings import LogFinding
+
+FORMATS = ("text", "json")
+
+
+@dataclass
+class Session:
+    ctx: Context
+    registry: registry.Registry
+    rules: list[Rule]
+    notes: list[str]
+
+
+def open_session(
+    chosen: Sequence[str],
+    python: str | None,
+    *,
+    in_hook: bool = False,
+    hook_files: Sequence[str] = (),
+    fix_option_values: dict[str, Any] | None = None,
+) -> Session:
+    config = config_mod.load(Path.cwd(), dict(os.environ), paths.user_config_file())
+    reg = registry.load(chosen)  # rules named on the command line: only those are imported
+    rules = reg.select(chosen, config.select, config.ignore)
+    notes = (
+        []
+        if chosen
+        else [
+            f"ignore entry {ref!r} matches no rule" for ref in reg.unmatched_ignores(config.ignore)
+        ]
+        + [
+            f"settings table [rules.{name}] matches no rule"
+            for name in config.rules
+            if reg.find(name) is None
+        ]
+    )
+    ctx = default_context(
+        config,
+        python,
+        in_hook=in_hook,
+        hook_files=tuple(hook_files),
+        fix_option_values=fix_option_values,
+    )
+    ctx.location  # noqa: B018 -- a bad --python is a usage error before anything runs
+    return Session(ctx, reg, rules, notes)
+
+
+def check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise UsageError(f"--format {fmt}: choose text or json")
+
+
+def run_rules(session: Session, show_spinner: bool = True) -> list[engine.Result]:
+    from devdoctor.cli.text import spinner
+
+    names = ", ".join(r.code for r in session.rules)
+    with spinner(f"checking {names}") if show_spinner else contextlib.nullcontext() as status:
+
+        def done(rule: Rule) -> None:
+            if status is not None:
+                status.update(f"checked {rule.code}")
+
+        results = engine.run(session.rules, session.ctx, on_done=done)
+    crashed = [r for r in results if r.traceback]
+    if crashed:
+        log = log_crash("".join(f"[{r.rule.code}]\n{r.traceback}" for r in crashed))
+        session.notes.append(f"a rule crashed; the traceback is in {log}")
+    return results
+
+
+def target_model(ctx: Context, with_facts: bool) -> dict[str, Any]:
+    model = ctx.location.as_dict()
+    if with_facts:
+        try:
+            model.update(ctx.target().summary())
+        except Exception as exc:  # the report still renders: say why facts are missing
+            return {**model, "error": str(exc)}
+    return model
+
+
+def check(chosen: Sequence[str], python: str | None, fmt: str, verbose: bool, strict: bool) -> int:
+    check_format(fmt)
+    session = open_session(chosen, python)
+    want_facts = fmt == "json" or verbose
+    facts_thread = threading.Thread(target=lambda: target_model(session.ctx, True), daemon=True)
+    if want_facts:  # one child process, overlapped with the rules
+        facts_thread.start()
+    results = run_rules(session, show_spinner=fmt == "text")
+    if want_facts:
+        facts_thread.join()
+    model = report.check_model(
+        results, target_model(session.ctx, want_facts), session.registry.broken, session.notes
+    )
+    from devdoctor.cli.text import render_check
+
+    report.emit(model, fmt, lambda m: render_check(m, verbose))
+    return report.exit_code([r["status"] for r in model["results"]], strict)
+
+
+def list_rules(fmt: str) -> int:
+    check_format(fmt)
+    reg = registry.load()
+    model = report.rules_model(reg)
+    from devdoctor.cli.text import render_rules
+
+    report.emit(model, fmt, render_rules)
+    return 0
+
+
+def explain(ref: str) -> int:
+    from devdoctor.cli.text import render_lines
+    from devdoctor.core.docs import rule_page
+
+    rule = registry.load([ref]).resolve([ref])[0]
+    report.emit({"lines": rule_page(rule).splitlines()}, "text", render_lines)
+    return 0
+
+
+def fix_command(finding: LogFinding) -> str | None:
+    """The command that applies the fix for what a log showed."""
+    fix, source = finding.fix, finding.match.source
+    if fix is None:
+        return None
+    if fix.applicability is Applicability.DISPLAY_ONLY:
+        return fix.instructions or None
+    log = shlex.quote(source) if not source.startswith("<") else "<the log saved to a file>"
+    return f"devdoctor fix {finding.match.rule.name} --from-log {log}"
+
+
+def diagnosis_model(findings: Sequence[LogFinding]) -> dict[str, Any]:
+    return {
+        "schema_version": report.SCHEMA_VERSION,
+        "matches": [
+            {
+                "code": f.match.rule.code,
+                "name": f.match.rule.name,
+                "facts": f.facts,
+                "source": f.match.source,
+                "first_line": f.match.first_line,
+                "where": f"{f.match.source}:{f.match.first_line}",
+                "count": f.match.count,
+                "message": f.match.message,
+                "fix": report.fix_model(f.fix),
+                "fix_command": fix_command(f),
+            }
+            for f in findings
+        ],
+    }
+
+
+def diagnose(names: Sequence[str], fmt: str) -> int:
+    check_format(fmt)
+    from devdoctor.logs.findings import log_findings
+
+    reg = registry.load()
+    findings = log_findings(names, reg.rules, default_context(config_mod.Config()))
+    from devdoctor.cli.text import render_diagnose
+
+    report.emit(diagnosis_model(findings), fmt, render_diagnose)
+    return 1 if findings else 0
+
+
+def confirm(question: str, yes: bool) -> bool:
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        raise DevdoctorError(f"{question} needs a confirmation: run on a terminal or pass --yes")
+    answer = input(f"{question} [y/N] ").strip().lower()
+    return answer in ("y", "yes")

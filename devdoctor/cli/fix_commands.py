@@ -1,0 +1,186 @@
+"""`devdoctor fix` (preview, apply, verify) and `devdoctor undo`."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from devdoctor.cli import report
+from devdoctor.cli.commands import Session, confirm, open_session, run_rules
+from devdoctor.core.fix import Applicability
+from devdoctor.core.rule import Diagnostic, Status
+from devdoctor.errors import DevdoctorError
+from devdoctor.fixes import apply as fixing
+from devdoctor.fixes import journal
+from devdoctor.fixes.journal import Journal
+
+RESOLVED = {fixing.Outcome.FIXED, fixing.Outcome.NEW_SHELL}
+
+
+@dataclass(frozen=True)
+class Problems:
+    planned: list[fixing.Planned]
+    statuses: list[tuple[str, str]]  # (rule code, status) of what was found
+    skipped: tuple[str, ...] = ()  # "DD301: why it could not be checked"
+
+
+def _from_checks(session: Session, target: str, alternative: int) -> Problems:
+    results = run_rules(session)
+    planned = fixing.plan(results, session.ctx, target, alternative)
+    skipped = tuple(
+        f"{r.rule.code}: {d.message}"
+        for r in results
+        if r.status is Status.SKIP
+        for d in r.diagnostics[:1]
+    )
+    return Problems(planned, [(r.rule.code, r.status.value) for r in results], skipped)
+
+
+def _from_log(session: Session, target: str, logs: Sequence[str]) -> Problems:
+    """The problems a log shows, with fixes for the files it names as found on this machine."""
+    from devdoctor.logs.findings import log_findings
+
+    planned, statuses = [], []
+    for finding in log_findings(logs, session.rules, session.ctx):
+        rule = finding.match.rule
+        statuses.append((rule.code, Status.FAIL.value))
+        if finding.fix is not None:
+            diagnostic = Diagnostic(
+                Status.FAIL, finding.match.message, finding.facts, (finding.fix,)
+            )
+            planned.append(fixing.plan_one(rule, diagnostic, finding.fix, session.ctx, target))
+    return Problems(planned, statuses)
+
+
+def fix(
+    chosen: Sequence[str],
+    apply: bool,
+    unsafe: bool,
+    yes: bool,
+    target: str,
+    python: str | None,
+    alternative: int = 0,
+    from_log: Sequence[str] = (),
+    fix_option_values: dict[str, Any] | None = None,
+) -> int:
+    from devdoctor import paths
+    from devdoctor.fixes import persist
+
+    session = open_session(chosen, python, fix_option_values=fix_option_values)
+    persist.resolve_kind(target, session.ctx.location)  # a bad --target is a usage error now
+    named = {r.code for r in session.rules} if chosen else set()
+
+    def problems() -> Problems:
+        if from_log:
+            return _from_log(session, target, from_log)
+        return _from_checks(session, target, alternative)
+
+    if not apply:
+        return _preview(problems(), unsafe, named)
+    with journal.locked(paths.state_dir()):  # a second `fix --apply` waits, then re-checks
+        return _apply(session, problems(), target, unsafe, yes, named)
+
+
+def _not_checked(found: Problems, named: set[str]) -> list[str]:
+    return [
+        f"could not check {reason}" for reason in found.skipped if reason.split(":", 1)[0] in named
+    ]
+
+
+def _preview(found: Problems, unsafe: bool, named: set[str]) -> int:
+    from devdoctor.cli.text import render_plan
+
+    planned = found.planned
+    applicable = [p for p in planned if fixing.wanted(p, unsafe, named)]
+    unsafe_left = [
+        p for p in planned if p.fix.applicability is Applicability.UNSAFE and p not in applicable
+    ]
+    footer = ["", "Dry run: nothing was written.", *_not_checked(found, named)]
+    if applicable:
+        footer.append(f"`devdoctor fix --apply` applies {len(applicable)} of these fixes.")
+    if unsafe_left:
+        footer.append(
+            f"{len(unsafe_left)} unsafe fix(es) also need --unsafe-fixes "
+            "(or the rule named) and a confirmation."
+        )
+    model = {"fixes": [report.planned_model(p) for p in planned], "footer": footer}
+    report.emit(model, "text", render_plan)
+    return report.exit_code([status for _, status in found.statuses], strict=False)
+
+
+def _apply(
+    session: Session, found: Problems, target: str, unsafe: bool, yes: bool, named: set[str]
+) -> int:
+    from devdoctor import paths
+    from devdoctor.cli.text import render_applied
+
+    ctx = session.ctx
+    planned = found.planned
+    chosen = [p for p in planned if fixing.wanted(p, unsafe, named)]
+    risky = [p for p in chosen if p.fix.applicability is Applicability.UNSAFE]
+    if risky:
+        titles = "; ".join(p.label for p in risky)
+        if not confirm(f"Apply unsafe fix(es): {titles}?", yes):
+            chosen = [p for p in chosen if p not in risky]
+    applied = fixing.apply(
+        chosen,
+        ctx,
+        Journal(paths.state_dir()),
+        lambda p: fixing.plan_one(p.rule, p.diagnostic, p.fix, ctx, target),
+    )
+    skipped = len(planned) - len(chosen)
+    footer = _not_checked(found, named)
+    if skipped:
+        footer.append(
+            f"{skipped} fix(es) not applied (unsafe or display-only): `devdoctor fix` shows them."
+        )
+    if any(a.outcome in RESOLVED for a in applied):
+        footer.append("`devdoctor undo` reverts this run.")
+    report.emit(
+        {"applied": report.applied_model(applied), "footer": footer}, "text", render_applied
+    )
+    if any(status == "error" for _, status in found.statuses):
+        return 3
+    resolved = {a.planned.rule.code for a in applied if a.outcome in RESOLVED}
+    unresolved = any(a.outcome not in RESOLVED for a in applied)
+    still_failing = any(s == "fail" and code not in resolved for code, s in found.statuses)
+    if _not_checked(found, named):  # asked to fix X, and X could not even be checked
+        return 1
+    return 1 if unresolved or still_failing else 0
+
+
+def undo(list_only: bool, yes: bool) -> int:
+    from devdoctor import paths
+    from devdoctor.cli.text import render_lines
+
+    book = Journal(paths.state_dir())
+    if list_only:
+        lines = [
+            f"{r.id}  {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(r.created))}  "
+            f"{r.status:<8} {'; '.join(r.fixes)}"
+            for r in book.runs()
+        ]
+        report.emit({"lines": lines or ["The journal is empty."]}, "text", render_lines)
+        return 0
+    with journal.locked(paths.state_dir()):
+        run = book.last_undoable()
+        if run is None:
+            report.emit({"lines": ["Nothing to undo."]}, "text", render_lines)
+            return 0
+        to_apply, changed = journal.undo_edits(run)
+        if changed:
+            lines = [f"Refusing to undo {run.id}: files changed since devdoctor wrote them:"]
+            lines += [diff for _, diff in changed]
+            report.emit({"lines": lines}, "text", render_lines)
+            return 1
+        lines = [f"Undo {run.id}: {'; '.join(run.fixes)}"]
+        lines += [f"  {edit.describe()}" for edit in to_apply]
+        report.emit({"lines": lines}, "text", render_lines)
+        if not confirm("Undo this run?", yes):
+            raise DevdoctorError("undo cancelled; nothing changed")
+        journal.apply_all(to_apply)
+        book.mark(run, "undone")
+    report.emit({"lines": [f"Undone: {len(to_apply)} change(s) reverted."]}, "text", render_lines)
+    return 0

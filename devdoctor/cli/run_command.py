@@ -1,0 +1,67 @@
+"""`devdoctor run -- CMD`: run the command live; when it fails, diagnose the tail of its output
+on stderr and save it for `devdoctor fix --from-log`. Reached without typer (see entry.py)."""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Sequence
+
+from devdoctor.errors import DevdoctorError
+
+
+def main(argv: Sequence[str]) -> int:
+    """The whole command, with the same error contract as every other: a usage error is one
+    line and exit 2, an internal error one line, the traceback in the log, and exit 3."""
+    try:
+        return run(argv)
+    except DevdoctorError as exc:
+        print(f"devdoctor: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except Exception:
+        from devdoctor.cli.crash import internal_error
+
+        return internal_error()
+
+
+def run(argv: Sequence[str]) -> int:
+    from devdoctor.logs.run import execute
+
+    exit_code, tail = execute(argv)
+    if exit_code != 0:
+        diagnose(argv, tail, exit_code)
+    return exit_code
+
+
+def diagnose(argv: Sequence[str], output: bytes, exit_code: int) -> None:
+    """Known problems in the output's tail, on stderr; the tail is saved for `fix --from-log`."""
+    import shlex
+
+    from devdoctor import paths
+    from devdoctor.cli.commands import diagnosis_model
+    from devdoctor.cli.text import render_diagnose
+    from devdoctor.core import config, registry
+    from devdoctor.core.context import default_context
+    from devdoctor.logs.findings import findings_in
+    from devdoctor.redact import Redactor
+
+    try:
+        log = paths.state_dir() / "last-run.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_bytes(output)
+        source = str(log)
+        stream = io.BufferedReader(io.BytesIO(output))
+        findings = findings_in(
+            [(source, stream)], registry.load().rules, default_context(config.Config())
+        )
+    except Exception as exc:  # the command's own exit code matters more than our diagnosis
+        print(f"devdoctor: could not diagnose the output: {exc}", file=sys.stderr)
+        return
+    if not findings:
+        return
+    print(
+        f"\ndevdoctor: `{shlex.join(argv)}` failed (exit {exit_code}); "
+        "known problems in its output:",
+        file=sys.stderr,
+    )
+    render_diagnose(Redactor().data(diagnosis_model(findings)), stderr=True)

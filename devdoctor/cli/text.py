@@ -1,0 +1,183 @@
+"""Text rendering with rich. Takes only models that report.emit has already scrubbed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+
+ICONS = {
+    "pass": ("✓", "green"),
+    "warn": ("!", "yellow"),
+    "fail": ("✗", "red"),
+    "skip": ("?", "blue"),
+    "error": ("☠", "magenta"),
+}
+OUTCOME_STYLE = {
+    "fixed": "green",
+    "takes effect in a new shell/process": "yellow",
+}
+
+
+def console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def spinner(message: str) -> Iterator[Any]:
+    """A spinner on stderr while slow rules run; only on a terminal."""
+    err = console(stderr=True)
+    if not err.is_terminal:
+        yield None
+        return
+    with err.status(message) as status:
+        yield status
+
+
+def _facts(out: Console, facts: dict[str, Any], indent: str) -> None:
+    for key, value in facts.items():
+        out.print(f"{indent}[dim]{escape(str(key))}:[/] {escape(_short(value))}")
+
+
+def _short(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def render_check(model: dict[str, Any], verbose: bool) -> None:
+    out = console()
+    target = model["target"]
+    where = target.get("python") or "no interpreter found"
+    version = f" (Python {target['version']})" if target.get("version") else ""
+    out.print(
+        f"devdoctor {model['devdoctor_version']} · examining {escape(where)}{version}"
+        f" \\[{escape(target.get('kind', '?'))}]"
+    )
+    counts: dict[str, int] = {}
+    fixes = 0
+    category = None
+    for result in model["results"]:
+        counts[result["status"]] = counts.get(result["status"], 0) + 1
+        if result["category"] != category:
+            category = result["category"]
+            out.print(f"\n[bold]{escape(category)}[/]")
+        icon, style = ICONS[result["status"]]
+        timing = f" [dim]({result['duration_ms']} ms)[/]" if verbose else ""
+        first = result["diagnostics"][0]["message"] if result["diagnostics"] else "ok"
+        out.print(
+            f"  [{style}]{icon}[/] [bold]{result['code']}[/] {escape(result['name'])}: "
+            f"{escape(first)}{timing}"
+        )
+        for i, diagnostic in enumerate(result["diagnostics"]):
+            if i:
+                icon, style = ICONS[diagnostic["status"]]
+                out.print(f"      [{style}]{icon}[/] {escape(diagnostic['message'])}")
+            if diagnostic["fix"]:
+                fixes += 1
+                fix = diagnostic["fix"]
+                out.print(f"      [cyan]fix ({fix['applicability']}):[/] {escape(fix['title'])}")
+            if verbose:
+                _facts(out, diagnostic["facts"], "        ")
+    for note in model.get("notes", []):
+        out.print(f"\n[yellow]note:[/] {escape(note)}")
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no rules ran"
+    hint = f" · `devdoctor fix` previews {fixes} fix{'es' if fixes != 1 else ''}" if fixes else ""
+    out.print(f"\n{summary}{hint}")
+
+
+def render_plan(model: dict[str, Any]) -> None:
+    out = console()
+    if not model["fixes"]:
+        out.print("Nothing to fix.")
+        return
+    for p in model["fixes"]:
+        out.print(f"[bold]{p['code']}[/] {escape(p['name'])}: {escape(p['message'])}")
+        out.print(f"  [cyan]fix ({p['applicability']}):[/] {escape(p['title'])}")
+        if p["where"]:
+            out.print(f"  persist in {escape(p['where'])}")
+        for change in p["changes"]:
+            out.print(f"  [yellow]{escape(change)}[/]")
+        for edit in p["edits"]:
+            out.print(f"  [dim]{escape(edit['describe'])}[/]")
+            _diff(out, edit["preview"])
+        for line in p["instructions"].splitlines():
+            out.print(f"  {line}", markup=False)
+        for alt in p["alternatives"]:
+            out.print(
+                f"  [dim]alternative {alt['index']} ({alt['applicability']}): "
+                f"{escape(alt['title'])} -- `devdoctor fix {p['code']} "
+                f"--alternative {alt['index']}`[/]"
+            )
+    for line in model["footer"]:
+        out.print(line, markup=False)
+
+
+def _diff(out: Console, diff: str) -> None:
+    for line in diff.splitlines():
+        style = "green" if line.startswith("+") else "red" if line.startswith("-") else "dim"
+        out.print(f"    {line}", style=style, markup=False)
+
+
+def render_applied(model: dict[str, Any]) -> None:
+    out = console()
+    if not model["applied"]:
+        out.print("Nothing was applied.")
+    for a in model["applied"]:
+        style = OUTCOME_STYLE.get(a["outcome"], "red")
+        out.print(f"[bold]{a['code']}[/] {escape(a['title'])}: [{style}]{escape(a['outcome'])}[/]")
+        for edit in a["edits"] if a["outcome"] != "failed, nothing changed" else []:
+            out.print(f"  [dim]{escape(edit['describe'])}[/]")
+        if a["detail"]:
+            out.print(f"  {escape(a['detail'])}")
+    for line in model["footer"]:
+        out.print(line, markup=False)
+
+
+def render_lines(model: dict[str, Any]) -> None:
+    out = console()
+    for line in model["lines"]:
+        out.print(line, markup=False)
+
+
+def render_diagnose(model: dict[str, Any], stderr: bool = False) -> None:
+    out = console(stderr=stderr)
+    if not model["matches"]:
+        out.print("No known problem found.")
+        return
+    for m in model["matches"]:
+        times = f" ({m['count']} times)" if m["count"] > 1 else ""
+        out.print(f"[red]✗[/] [bold]{m['code']}[/] {escape(m['name'])}: {escape(m['message'])}")
+        out.print(f"    [dim]first seen at {escape(m['where'])}{times}[/]")
+        _facts(out, m["facts"], "    ")
+        if m["fix"]:
+            out.print(
+                f"    [cyan]fix ({m['fix']['applicability']}):[/] {escape(m['fix']['title'])}"
+            )
+        if m.get("fix_command"):
+            out.print(f"    {m['fix_command']}", markup=False)
+
+
+FIX_LABEL = {"always": "fix", "sometimes": "fix?", "never": ""}
+
+
+def render_rules(model: dict[str, Any]) -> None:
+    """Rules grouped by family; the fix column says whether devdoctor can apply a fix always
+    (`fix`), sometimes (`fix?`) or never (blank: advice only)."""
+    out = console()
+    category = None
+    for r in model["rules"]:
+        if r["category"] != category:
+            if category is not None:
+                out.print()
+            category = r["category"]
+            out.print(f"[bold]{escape(category)}[/]")
+        fix = FIX_LABEL.get(r.get("fix_availability", ""), "")
+        out.print(
+            f"  {r['code']}  {r['name']:<34} {r['scope']:<12} {fix:<4}  {r['summary']}",
+            markup=False,
+        )
+    for b in model["broken_plugins"]:
+        out.print(f"[magenta]broken plugin[/] {escape(b['name'])}: {escape(b['reason'])}")

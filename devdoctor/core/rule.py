@@ -1,0 +1,116 @@
+"""The rule model: what a rule is, the family it belongs to, and what its check yields."""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from devdoctor.core.fix import Fix, FixAvailability
+
+if TYPE_CHECKING:
+    from devdoctor.core.context import Context
+
+
+class Status(enum.Enum):
+    """A rule's verdict. Declared from best to worst: the order is the severity."""
+
+    PASS = "pass"
+    SKIP = "skip"  # could not check
+    WARN = "warn"
+    FAIL = "fail"
+    ERROR = "error"  # the rule itself crashed or timed out
+
+    @property
+    def rank(self) -> int:
+        return list(Status).index(self)
+
+
+class Scope(enum.Enum):
+    ENVIRONMENT = "environment"
+    REPOSITORY = "repository"
+    HOOK = "hook-safe"  # fast, offline, read-only: may run in a git hook
+
+
+@dataclass(frozen=True)
+class Family:
+    """A folder of rules under `rules/`, declared once in its `__init__.py` as FAMILY."""
+
+    name: str  # the folder: native, hf, git, gpu, python
+    title: str  # the category `check` and `rules` print
+    prefix: str  # every code in the family starts with it: DD1, DD2, ...
+
+
+PLUGINS = "Plugins"  # the category of rules that come from entry points
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    status: Status
+    message: str
+    facts: Mapping[str, Any] = field(default_factory=dict)
+    fixes: tuple[Fix, ...] = ()  # the first is the rule's choice; `fix --alternative N` picks
+    # Identifies "the same problem" when the check runs again after a fix.
+    key: str = ""
+
+    @property
+    def identity(self) -> str:
+        return self.key or self.message
+
+    @property
+    def fix(self) -> Fix | None:
+        return self.fixes[0] if self.fixes else None
+
+
+@dataclass(frozen=True)
+class Signature:
+    """How a rule's problem shows in log output.
+
+    `hint` is a literal that every occurrence contains; logs are scanned for it at C speed, and
+    `pattern` is then matched exactly at each place the hint starts (re.match, one attempt), so
+    matching stays linear however adversarial the line. Named groups become facts. `before`
+    names a fact taken from the token just before the hint (a path in `<path>: <error>`), read
+    backwards over at most 4096 characters.
+    """
+
+    hint: str
+    pattern: str  # starts with the hint; bound every repetition ({0,2048}, not *)
+    message: str  # str.format()-ed with the facts
+    before: str = ""
+    before_pattern: str = ""  # the token must fullmatch this (e.g. a shared-object path)
+    flags: int = 0
+
+    def compiled(self) -> re.Pattern[str]:
+        return re.compile(self.pattern, self.flags)
+
+
+CheckFn = Callable[["Context", Any], Iterable[Diagnostic]]
+# Settings are passed as the check gets them (the rule's dataclass, or None).
+LogFixFn = Callable[["Context", Mapping[str, Any], Any], "Fix | None"]
+EnrichFn = Callable[["Context", Mapping[str, str]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str  # DD + 3 digits; the hundreds are the family (see README "Rule families")
+    name: str  # kebab-case
+    summary: str
+    scope: Scope
+    check: CheckFn  # only reads; never writes, never prompts
+    fix_availability: FixAvailability = FixAvailability.NEVER
+    signatures: tuple[Signature, ...] = ()
+    settings: type[Any] | None = None  # a dataclass filled from config
+    # A dataclass whose fields become `devdoctor fix` flags; the check reads them with
+    # ctx.fix_options(TheClass). Values only matter when planning a fix.
+    fix_options: type[Any] | None = None
+    fix_from_log: LogFixFn | None = None
+    # Turns what a log said (a path as written) into facts about this machine (the real file).
+    enrich: EnrichFn | None = None
+    doc: str = ""  # filled by the registry from the module docstring
+    family: Family | None = None  # filled by the registry from the folder
+
+    @property
+    def category(self) -> str:
+        return self.family.title if self.family else PLUGINS

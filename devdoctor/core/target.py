@@ -1,0 +1,207 @@
+"""The examined Python environment: the user's, never devdoctor's own."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from devdoctor.errors import UsageError
+
+PROBE_TIMEOUT = 15.0
+
+# Runs inside the target interpreter: stdlib only, and valid on old Pythons (3.7+).
+# `-c` puts the cwd first on sys.path; drop it so a user's json.py cannot shadow ours.
+_PROBE = r"""
+import sys
+del sys.path[0]
+import json, os, platform, site
+try:
+    from importlib import metadata
+    dists = sorted({(d.metadata["Name"] or "?", d.version) for d in metadata.distributions()})
+except Exception:
+    dists = []
+try:
+    paths = list(site.getsitepackages())
+except AttributeError:
+    paths = []
+user = site.getusersitepackages() if site.ENABLE_USER_SITE else None
+if user and os.path.isdir(user):
+    paths.append(user)
+libc = platform.libc_ver()
+json.dump({
+    "executable": sys.executable,
+    "version": platform.python_version(),
+    "implementation": platform.python_implementation(),
+    "platform": sys.platform,
+    "machine": platform.machine(),
+    "glibc": libc[1] if libc[0] == "glibc" else None,
+    "prefix": sys.prefix,
+    "base_prefix": getattr(sys, "base_prefix", sys.prefix),
+    "site_packages": [p for p in paths if os.path.isdir(p)],
+    "is_venv": getattr(sys, "base_prefix", sys.prefix) != sys.prefix,
+    "is_conda": os.path.isdir(os.path.join(sys.prefix, "conda-meta")),
+    "distributions": [{"name": n, "version": v} for n, v in dists],
+}, sys.stdout)
+"""
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where the target is, found without starting it."""
+
+    python: str | None
+    prefix: Path | None
+    kind: str  # venv | conda | system
+    source: str  # how it was chosen: --python, VIRTUAL_ENV, CONDA_PREFIX, PATH
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "python": self.python,
+            "prefix": str(self.prefix) if self.prefix else None,
+            "kind": self.kind,
+            "source": self.source,
+        }
+
+
+def _kind_of(prefix: Path) -> str:
+    if (prefix / "pyvenv.cfg").is_file():
+        return "venv"
+    if (prefix / "conda-meta").is_dir():
+        return "conda"
+    return "system"
+
+
+def _python_in(prefix: Path) -> str | None:
+    for name in ("bin/python", "bin/python3", "python.exe", "Scripts/python.exe"):
+        if (prefix / name).exists():
+            return str(prefix / name)
+    return None
+
+
+def locate(python: str | None, env: Mapping[str, str]) -> Location:
+    if python:
+        found = shutil.which(python, path=env.get("PATH")) if os.sep not in python else python
+        if not found or not os.access(found, os.X_OK) or os.path.isdir(found):
+            raise UsageError(f"--python {python}: no such interpreter")
+        # Not resolved: a venv's bin/python is a symlink to the base interpreter.
+        prefix = Path(os.path.abspath(found)).parent.parent
+        kind = _kind_of(prefix)
+        return Location(
+            os.path.abspath(found), prefix if kind != "system" else None, kind, "--python"
+        )
+    for var, kind in (("VIRTUAL_ENV", "venv"), ("CONDA_PREFIX", "conda")):
+        if env.get(var):
+            prefix = Path(env[var])
+            return Location(_python_in(prefix), prefix, kind, var)
+    for name in ("python3", "python"):
+        found = shutil.which(name, path=env.get("PATH"))
+        if found:
+            prefix = Path(found).parent.parent
+            kind = _kind_of(prefix)
+            return Location(found, prefix if kind != "system" else None, kind, "PATH")
+    return Location(None, None, "system", "PATH")
+
+
+class TargetError(Exception):
+    """The target interpreter could not be asked about itself."""
+
+
+@dataclass(frozen=True)
+class Distribution:
+    name: str
+    version: str
+
+    @property
+    def key(self) -> str:
+        """The normalised project name (PEP 503), for lookups."""
+        return canonical_name(self.name)
+
+
+def canonical_name(name: str) -> str:
+    return "-".join(name.replace("_", "-").replace(".", "-").lower().split("-"))
+
+
+@dataclass(frozen=True)
+class TargetFacts:
+    """What the target interpreter says about itself (one child process per run)."""
+
+    executable: str
+    version: str
+    implementation: str
+    platform: str  # sys.platform
+    machine: str  # platform.machine()
+    glibc: str | None
+    prefix: str
+    base_prefix: str
+    site_packages: tuple[str, ...]
+    is_venv: bool
+    is_conda: bool
+    distributions: tuple[Distribution, ...]
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> TargetFacts:
+        return cls(
+            executable=str(data.get("executable", "")),
+            version=str(data.get("version", "")),
+            implementation=str(data.get("implementation", "")),
+            platform=str(data.get("platform", "")),
+            machine=str(data.get("machine", "")),
+            glibc=data.get("glibc") or None,
+            prefix=str(data.get("prefix", "")),
+            base_prefix=str(data.get("base_prefix", "")),
+            site_packages=tuple(data.get("site_packages") or ()),
+            is_venv=bool(data.get("is_venv")),
+            is_conda=bool(data.get("is_conda")),
+            distributions=tuple(
+                Distribution(str(d["name"]), str(d["version"]))
+                for d in data.get("distributions") or ()
+            ),
+        )
+
+    def version_of(self, name: str) -> str | None:
+        """The installed version of a distribution, by any spelling of its name."""
+        key = canonical_name(name)
+        return next((d.version for d in self.distributions if d.key == key), None)
+
+    def summary(self) -> dict[str, Any]:
+        """What reports show about the target."""
+        return {
+            "version": self.version,
+            "implementation": self.implementation,
+            "platform": self.platform,
+            "machine": self.machine,
+            "glibc": self.glibc,
+            "prefix": self.prefix,
+            "site_packages": list(self.site_packages),
+            "is_venv": self.is_venv,
+            "is_conda": self.is_conda,
+            "distributions": len(self.distributions),
+        }
+
+
+def probe(python: str, env: Mapping[str, str]) -> TargetFacts:
+    """Ask the target interpreter about itself, in one child process."""
+    try:
+        proc = subprocess.run(
+            [python, "-E", "-c", _PROBE],
+            env=dict(env),
+            capture_output=True,
+            timeout=PROBE_TIMEOUT,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise TargetError(f"{python}: {exc}") from None
+    if proc.returncode != 0:
+        last = (proc.stderr.decode(errors="replace").strip().splitlines() or ["no output"])[-1]
+        raise TargetError(f"{python} exited with {proc.returncode}: {last}")
+    try:
+        return TargetFacts.from_json(json.loads(proc.stdout))
+    except (ValueError, TypeError, KeyError, AttributeError):
+        raise TargetError(f"{python} did not answer the probe") from None

@@ -1,0 +1,168 @@
+"""From check results to fixes: plan (preview), apply (journaled), verify (the check again)."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from devdoctor.core import engine
+from devdoctor.core.context import Context
+from devdoctor.core.fix import Applicability, Conflict, Edit, EditFailed, Fix
+from devdoctor.core.rule import Diagnostic, Rule, Status
+from devdoctor.errors import UsageError
+from devdoctor.fixes import persist
+from devdoctor.fixes.journal import Journal, apply_all
+
+
+@dataclass(frozen=True)
+class Planned:
+    rule: Rule
+    diagnostic: Diagnostic
+    fix: Fix
+    edits: tuple[Edit, ...]  # the fix's own edits plus the env changes made concrete
+    where: str  # where env changes go ("" when there are none)
+    instructions: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.rule.code} {self.fix.title}"
+
+
+class Outcome(enum.Enum):
+    FIXED = "fixed"
+    NEW_SHELL = "takes effect in a new shell/process"
+    NOT_FIXED = "not fixed"
+    FAILED = "failed, nothing changed"
+    NOT_APPLIED = "not applied"
+    PUBLISH_FAILED = "applied here, publishing failed (`devdoctor undo` reverts it)"
+
+
+@dataclass(frozen=True)
+class Applied:
+    planned: Planned
+    outcome: Outcome
+    detail: str = ""
+
+
+def plan_one(rule: Rule, diagnostic: Diagnostic, fix: Fix, ctx: Context, target: str) -> Planned:
+    edits: tuple[Edit, ...] = fix.edits
+    where, instructions = "", fix.instructions
+    if fix.env:
+        persisted = persist.plan(fix.env, target, ctx.location, ctx.env)
+        edits += persisted.edits
+        where = persisted.where
+        instructions = "\n".join(filter(None, [instructions, persisted.instructions]))
+    return Planned(rule, diagnostic, fix, edits, where, instructions)
+
+
+def plan(
+    results: Sequence[engine.Result], ctx: Context, target: str, alternative: int = 0
+) -> list[Planned]:
+    """One fix per problem: the rule's first choice, or alternative N. Asking for an alternative
+    that no problem offers is a usage error: silently applying the default would surprise."""
+    planned = []
+    for result in results:
+        for diagnostic in result.diagnostics:
+            if diagnostic.fixes and diagnostic.status in (Status.WARN, Status.FAIL):
+                if alternative >= len(diagnostic.fixes):
+                    offered = len(diagnostic.fixes) - 1
+                    raise UsageError(
+                        f"--alternative {alternative}: {result.rule.code} offers "
+                        + (f"alternatives 1 to {offered}" if offered else "no alternative")
+                        + f" for {diagnostic.message!r}"
+                    )
+                fix = diagnostic.fixes[alternative]
+                planned.append(plan_one(result.rule, diagnostic, fix, ctx, target))
+    return planned
+
+
+def wanted(p: Planned, unsafe: bool, named: set[str]) -> bool:
+    if p.fix.applicability is Applicability.SAFE:
+        return True
+    if p.fix.applicability is Applicability.UNSAFE:
+        return unsafe or p.rule.code in named
+    return False
+
+
+def apply(
+    chosen: Sequence[Planned], ctx: Context, journal: Journal, replan: Callable[[Planned], Planned]
+) -> list[Applied]:
+    """Apply each fix all-or-nothing, journaled before the first write, then verify each."""
+    run = journal.begin([], [], ctx.clock())
+    done: list[Applied] = []
+    for original in chosen:
+        planned = replan(original)  # env edits against the files as they are now
+        if not planned.edits:
+            if planned.where:  # already persisted there by an earlier run: verify it
+                done.append(Applied(planned, Outcome.FIXED))
+            else:  # --target print, or a fix with nothing to write
+                done.append(Applied(planned, Outcome.NOT_APPLIED, planned.instructions))
+            continue
+        journal.save(
+            replace(run, fixes=(*run.fixes, planned.label), edits=(*run.edits, *planned.edits))
+        )
+        try:
+            effective = apply_all(planned.edits)
+        except (Conflict, EditFailed, OSError) as exc:
+            journal.save(run)  # this fix wrote nothing: drop it from the journal
+            done.append(Applied(planned, Outcome.FAILED, str(exc)))
+            continue
+        run = journal.save(
+            replace(run, fixes=(*run.fixes, planned.label), edits=(*run.edits, *effective))
+        )
+        problem = planned.fix.publish() if planned.fix.publish else None
+        if problem:
+            done.append(Applied(planned, Outcome.PUBLISH_FAILED, problem))
+        else:
+            done.append(Applied(planned, Outcome.FIXED))
+    if run.edits:
+        journal.mark(run, "applied")
+    else:
+        journal.dir.joinpath(f"{run.id}.json").unlink(missing_ok=True)
+    return verify(done, ctx)
+
+
+def _still_there(rule: Rule, diagnostic: Diagnostic, ctx: Context) -> Diagnostic | None:
+    result = engine.run([rule], ctx)[0]
+    if result.status is Status.ERROR:
+        return result.diagnostics[0]
+    return next(
+        (
+            d
+            for d in result.diagnostics
+            if d.identity == diagnostic.identity and d.status in (Status.WARN, Status.FAIL)
+        ),
+        None,
+    )
+
+
+def verify(done: Sequence[Applied], ctx: Context) -> list[Applied]:
+    """Run each fixed rule's check again; env changes are checked as a new shell would see them."""
+    verified = []
+    for item in done:
+        if item.outcome is not Outcome.FIXED:
+            verified.append(item)
+            continue
+        p = item.planned
+        new_env = dict(ctx.env)
+        for change in p.fix.env:
+            change.applied_to(new_env)
+        if p.fix.verify is not None:  # the fix's own proof, in a new process
+            problem = p.fix.verify(new_env)
+            verified.append(
+                Applied(p, Outcome.NOT_FIXED, problem)
+                if problem
+                else Applied(p, Outcome.FIXED, "verified in a new process")
+            )
+            continue
+        fresh = ctx.with_env(ctx.env)
+        left = _still_there(p.rule, p.diagnostic, fresh)
+        if left is None:
+            verified.append(Applied(p, Outcome.FIXED))
+            continue
+        if p.fix.env and _still_there(p.rule, p.diagnostic, ctx.with_env(new_env)) is None:
+            verified.append(Applied(p, Outcome.NEW_SHELL, p.instructions))
+            continue
+        verified.append(Applied(p, Outcome.NOT_FIXED, left.message))
+    return verified

@@ -1,0 +1,171 @@
+"""Apply edits as a transaction, journal every applied run, undo the last one, one at a time."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from devdoctor.core.fix import Conflict, Edit
+from devdoctor.errors import DevdoctorError
+from devdoctor.fixes.edits import atomic_write, edit_from_json, edit_to_json
+
+LOCK_WAIT = 60.0
+
+
+class Busy(DevdoctorError):
+    """Another devdoctor run is writing."""
+
+
+@contextlib.contextmanager
+def locked(state_dir: Path, wait: float = LOCK_WAIT) -> Iterator[None]:
+    """Serialise runs that write: one `fix --apply` or `undo` at a time, across processes."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    with open(state_dir / "lock", "a+") as handle:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise Busy("another devdoctor fix or undo is running; try again") from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def conflicts(edits: Sequence[Edit]) -> list[str]:
+    return [problem for edit in edits if (problem := edit.conflict())]
+
+
+def apply_all(edits: Sequence[Edit]) -> list[Edit]:
+    """Check every precondition, then apply in order; on failure put back what was written.
+    Returns the edits as really done (a rewrite becomes the branch move it made)."""
+    problems = conflicts(edits)
+    if problems:
+        raise Conflict("; ".join(problems))
+    done: list[Edit] = []
+    try:
+        for edit in edits:
+            done.append(edit.apply() or edit)
+    except BaseException:
+        for applied in reversed(done):
+            applied.inverse().apply()
+        raise
+    return done
+
+
+@dataclass(frozen=True)
+class Run:
+    id: str
+    created: float
+    status: str  # applying | applied | undone
+    fixes: tuple[str, ...]  # "DD302 Remove the stale lock", for humans
+    edits: tuple[Edit, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "created": self.created,
+            "status": self.status,
+            "fixes": list(self.fixes),
+            "edits": [edit_to_json(e) for e in self.edits],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Run:
+        return cls(
+            data["id"],
+            data["created"],
+            data["status"],
+            tuple(data["fixes"]),
+            tuple(edit_from_json(e) for e in data["edits"]),
+        )
+
+
+class Journal:
+    def __init__(self, state_dir: Path) -> None:
+        self.dir = state_dir / "journal"
+
+    def _path(self, run: Run) -> Path:
+        return self.dir / f"{run.id}.json"
+
+    def save(self, run: Run) -> Run:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        atomic_write(self._path(run), json.dumps(run.to_json(), indent=1).encode())
+        return run
+
+    def begin(self, fixes: Sequence[str], edits: Sequence[Edit], now: float) -> Run:
+        """Written before the first edit, so a run killed half-way can still be undone."""
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now))
+        run_id = f"{stamp}-{uuid.uuid4().hex[:6]}"
+        return self.save(Run(run_id, now, "applying", tuple(fixes), tuple(edits)))
+
+    def mark(self, run: Run, status: str) -> Run:
+        return self.save(replace(run, status=status))
+
+    def runs(self) -> list[Run]:
+        """Newest first; unreadable entries are skipped, not fatal."""
+        found = []
+        for path in self.dir.glob("*.json") if self.dir.is_dir() else []:
+            try:
+                found.append(Run.from_json(json.loads(path.read_text())))
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+        # By creation time, not by name: two runs can start within the same second.
+        return sorted(found, key=lambda run: (run.created, run.id), reverse=True)
+
+    def last_undoable(self) -> Run | None:
+        return next((r for r in self.runs() if r.status in ("applying", "applied")), None)
+
+
+def undo_edits(run: Run) -> tuple[list[Edit], list[tuple[Edit, str]]]:
+    """The inverse edits still to apply, and the edits whose files changed since (with diffs)."""
+    to_apply: list[Edit] = []
+    changed: list[tuple[Edit, str]] = []
+    for edit in reversed(run.edits):
+        inverse = edit.inverse()
+        if inverse.conflict() is None:
+            to_apply.append(inverse)
+        elif edit.conflict() is None:
+            continue  # never applied: the run was cut off before this edit
+        else:
+            changed.append((edit, _drift(edit)))
+    return to_apply, changed
+
+
+def _drift(edit: Edit) -> str:
+    """How the file differs now from what devdoctor left there."""
+    from devdoctor.fixes.edits import FileEdit, unified_diff
+
+    if isinstance(edit, FileEdit):
+        try:
+            now: bytes | None = edit.path.read_bytes()
+        except FileNotFoundError:
+            now = None
+        return unified_diff(str(edit.path), edit.after, now)
+    return edit.describe()
+
+
+def written_files(state_dir: Path) -> list[Path]:
+    """Files that applied (not undone) runs wrote."""
+    from devdoctor.fixes.edits import FileEdit
+
+    return sorted(
+        {
+            e.path
+            for run in Journal(state_dir).runs()
+            if run.status != "undone"
+            for e in run.edits
+            if isinstance(e, FileEdit) and e.after is not None
+        }
+    )

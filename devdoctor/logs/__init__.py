@@ -1,0 +1,1 @@
+"""Recognising problems in output: the streaming scanner and `devdoctor run`'s relay."""

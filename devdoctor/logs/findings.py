@@ -1,0 +1,65 @@
+"""From what a log shows to what it means here: each match's facts about this machine and the
+fix for them (the rule's `enrich` and `fix_from_log`, given the rule's settings)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import IO, Any
+
+from devdoctor.core.context import Context
+from devdoctor.core.engine import settings_for
+from devdoctor.core.fix import Fix
+from devdoctor.core.rule import Rule
+from devdoctor.errors import UsageError
+from devdoctor.logs.scanner import Match, scan
+
+
+@dataclass(frozen=True)
+class LogFinding:
+    match: Match
+    facts: dict[str, Any]  # enriched: about this machine, not only what the log said
+    fix: Fix | None
+
+
+def open_inputs(names: Sequence[str]) -> list[tuple[str, IO[bytes]]]:
+    opened: list[tuple[str, IO[bytes]]] = []
+    for name in names or ["-"]:
+        if name == "-":
+            opened.append(("<stdin>", sys.stdin.buffer))
+            continue
+        try:
+            opened.append((name, open(name, "rb")))  # noqa: SIM115 -- closed by the caller
+        except OSError as exc:
+            for _, f in opened:
+                if f is not sys.stdin.buffer:
+                    f.close()
+            raise UsageError(f"{name}: cannot read: {exc.strerror}") from None
+    return opened
+
+
+def findings_in(
+    inputs: Sequence[tuple[str, IO[bytes]]], rules: Sequence[Rule], ctx: Context
+) -> list[LogFinding]:
+    found = []
+    for m in scan(inputs, rules):
+        facts: dict[str, Any] = dict(m.facts)
+        if m.rule.enrich is not None:
+            facts = m.rule.enrich(ctx, m.facts)
+        fix = None
+        if m.rule.fix_from_log is not None:
+            fix = m.rule.fix_from_log(ctx, facts, settings_for(m.rule, ctx))
+        found.append(LogFinding(m, facts, fix))
+    return found
+
+
+def log_findings(names: Sequence[str], rules: Sequence[Rule], ctx: Context) -> list[LogFinding]:
+    """Known problems in the named logs (- is stdin)."""
+    inputs = open_inputs(names)
+    try:
+        return findings_in(inputs, rules, ctx)
+    finally:
+        for _, f in inputs:
+            if f is not sys.stdin.buffer:
+                f.close()

@@ -1,0 +1,272 @@
+"""History rewrites as edits: a squash (or autosquash) that leaves a backup ref, verifies the
+tree, restores on failure, and journals the branch move so `devdoctor undo` can put it back.
+
+GitPython for the object reads (ancestry, trees, parents) and the soft reset; devdoctor's git
+runner for commit, rebase, update-ref and push, so hooks, signing and reflog messages behave as
+with porcelain git. Every Repo is closed (GitPython keeps `git cat-file` children alive until
+then).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from devdoctor.api import EditFailed, git
+
+IN_PROGRESS = {
+    "rebase-merge": "a rebase",
+    "rebase-apply": "a rebase or am",
+    "MERGE_HEAD": "a merge",
+    "CHERRY_PICK_HEAD": "a cherry-pick",
+    "REVERT_HEAD": "a revert",
+    "BISECT_LOG": "a bisect",
+}
+
+
+@contextlib.contextmanager
+def open_repo(path: Path) -> Iterator[Any]:
+    import git
+
+    with git.Repo(path) as repo:
+        yield repo
+
+
+def git_out(repo_path: Path, *args: str) -> str:
+    """A git command whose failure stops the edit."""
+    try:
+        return git.run(repo_path, *args)
+    except git.GitError as exc:
+        raise EditFailed(str(exc)) from None
+
+
+rev = git.rev
+
+
+def refusal(
+    repo_path: Path, branch: str, expected_head: str, protected: tuple[str, ...] = ()
+) -> str | None:
+    """Why a rewrite must not start here, or None. Checked right before writing."""
+    import fnmatch
+
+    current = git.query(repo_path, "symbolic-ref", "-q", "--short", "HEAD")
+    if not current:
+        return "HEAD is detached: check out the branch to clean up"
+    if current != branch:
+        return f"the checked-out branch is {current}, not {branch}"
+    if any(fnmatch.fnmatch(branch, pattern) for pattern in protected):
+        return f"{branch} is a default or protected branch"
+    for name, what in IN_PROGRESS.items():
+        if os.path.exists(git_out(repo_path, "rev-parse", "--git-path", name)):
+            return f"{what} is in progress: finish or abort it first"
+    if git_out(repo_path, "rev-parse", "--is-shallow-repository") == "true":
+        return "this is a shallow clone (the merge-base may be wrong): git fetch --unshallow"
+    if not git.succeeds(repo_path, "diff", "--cached", "--quiet"):
+        return "there are staged changes: they would be folded into the squash; commit or unstage"
+    if rev(repo_path, "HEAD") != expected_head:
+        return f"{branch} moved since it was checked"
+    return None
+
+
+@dataclass(frozen=True)
+class RefEdit:
+    """Move a ref from one commit to another, atomically (`update-ref <ref> <new> <old>`)."""
+
+    kind: ClassVar[str] = "ref"
+    repo: Path
+    ref: str
+    before: str
+    after: str
+    note: str = ""  # what devdoctor cannot undo itself (a pushed remote)
+
+    def describe(self) -> str:
+        return f"move {self.ref} {self.before[:8]} -> {self.after[:8]}" + (
+            f" ({self.note})" if self.note else ""
+        )
+
+    def preview(self) -> str:
+        return self.describe() + "\n"
+
+    def conflict(self) -> str | None:
+        now = rev(self.repo, self.ref)
+        return (
+            None
+            if now == self.before
+            else f"{self.ref} is at {(now or 'nothing')[:8]} now, not {self.before[:8]}"
+        )
+
+    def apply(self) -> None:
+        git_out(self.repo, "update-ref", "-m", "devdoctor: undo", self.ref, self.after, self.before)
+
+    def inverse(self) -> RefEdit:
+        return RefEdit(self.repo, self.ref, self.after, self.before, self.note)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "repo": str(self.repo),
+            "ref": self.ref,
+            "before": self.before,
+            "after": self.after,
+            "note": self.note,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RefEdit:
+        return cls(
+            Path(data["repo"]), data["ref"], data["before"], data["after"], data.get("note", "")
+        )
+
+
+@dataclass(frozen=True)
+class RewriteEdit:
+    """Fold `base..branch` into one commit (mode squash) or fold its fixup!/squash!/amend!
+    commits into their targets (mode autosquash). Applied, it becomes a RefEdit."""
+
+    kind: ClassVar[str] = "rewrite"
+    repo: Path
+    branch: str
+    before: str  # the branch tip that was checked
+    base: str
+    mode: str  # squash | autosquash
+    message: str = ""
+    backup_ref: str = ""
+    protected: tuple[str, ...] = ()
+    signoff: bool = False
+    remote_note: str = ""
+
+    @property
+    def ref(self) -> str:
+        return f"refs/heads/{self.branch}"
+
+    def describe(self) -> str:
+        if self.mode == "autosquash":
+            return f"GIT_SEQUENCE_EDITOR=: git rebase -i --autosquash {self.base[:8]}"
+        return f"git reset --soft {self.base[:8]} && git commit (the message below)"
+
+    def preview(self) -> str:
+        lines = [f"backup: git update-ref {self.backup_ref} {self.before[:8]}", self.describe()]
+        if self.mode == "squash":
+            lines += ["message:"] + [f"  | {line}" for line in self.message.splitlines()]
+        lines.append(
+            f"verify: the new tip's tree is {self.before[:8]}'s tree"
+            + (f", its only parent {self.base[:8]}" if self.mode == "squash" else "")
+        )
+        return "\n".join(lines) + "\n"
+
+    def conflict(self) -> str | None:
+        return refusal(self.repo, self.branch, self.before, self.protected)
+
+    def apply(self) -> RefEdit:
+        """Returns what was really done: the branch move that undo reverses."""
+        with open_repo(self.repo) as repo:
+            if not repo.is_ancestor(self.base, self.before):
+                raise EditFailed(f"the base {self.base[:8]} is not an ancestor of {self.branch}")
+            old_tree = repo.commit(self.before).tree.hexsha
+            backup = self._new_backup()
+            try:
+                self._rewrite(repo)
+                head = repo.head.commit
+                problem = None
+                if head.tree.hexsha != old_tree:
+                    problem = "the new tip's tree differs from the old one"
+                elif self.mode == "squash" and [p.hexsha for p in head.parents] != [self.base]:
+                    problem = "the squash commit's parent is not the base"
+                if problem:
+                    raise EditFailed(problem)
+            except Exception as exc:
+                self._restore(repo)
+                why = (
+                    str(exc)
+                    if isinstance(exc, EditFailed)
+                    else (f"{self.mode} failed ({_first_line(exc)})")
+                )
+                raise EditFailed(f"{why}; {self.branch} restored from {backup}") from None
+            return RefEdit(self.repo, self.ref, self.before, head.hexsha, self.remote_note)
+
+    def _new_backup(self) -> str:
+        """Write the backup ref; `.2`, `.3`... when a backup of the same second exists.
+        `update-ref <ref> <new> 000...` fails instead of overwriting an existing ref."""
+        message = f"devdoctor: backup of {self.branch} before {self.mode}"
+        for n in range(1, 100):
+            name = self.backup_ref + (f".{n}" if n > 1 else "")
+            try:
+                git.run(self.repo, "update-ref", "-m", message, name, self.before, "0" * 40)
+                return name
+            except git.GitError as exc:
+                if "already exists" not in str(exc):
+                    raise EditFailed(f"cannot write the backup ref: {_first_line(exc)}") from None
+        raise EditFailed(f"too many backups named {self.backup_ref}")
+
+    def _rewrite(self, repo: Any) -> None:
+        if self.mode == "autosquash":
+            env = {**os.environ, "GIT_SEQUENCE_EDITOR": ":", "GIT_EDITOR": ":"}
+            git.run(self.repo, "rebase", "-i", "--autosquash", self.base, env=env)
+            return
+        repo.head.reset(self.base, index=False, working_tree=False)  # git reset --soft
+        with tempfile.NamedTemporaryFile("w", suffix=".msg", delete=False) as f:
+            f.write(self.message)
+        try:  # porcelain commit: commit-msg hooks and commit.gpgSign apply
+            # --allow-empty: a branch of empty commits squashes to one empty commit
+            signoff = ["--signoff"] if self.signoff else []
+            git.run(self.repo, "commit", "-F", f.name, "--allow-empty", *signoff)
+        finally:
+            os.unlink(f.name)
+
+    def _restore(self, repo: Any) -> None:
+        with contextlib.suppress(git.GitError):
+            git.run(self.repo, "rebase", "--abort")
+        repo.head.reset(self.before, index=False, working_tree=False)
+
+    def inverse(self) -> RefEdit:
+        """Only reached for a run killed mid-rewrite: put the branch back to the backup."""
+        return RefEdit(self.repo, self.ref, rev(self.repo, self.ref) or self.before, self.before)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "repo": str(self.repo),
+            "branch": self.branch,
+            "before": self.before,
+            "base": self.base,
+            "mode": self.mode,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RewriteEdit:
+        return cls(Path(data["repo"]), data["branch"], data["before"], data["base"], data["mode"])
+
+
+def _first_line(exc: Exception) -> str:
+    text = getattr(exc, "stderr", "") or str(exc)
+    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
+    return lines[-1] if lines else type(exc).__name__
+
+
+def push_args(remote: str, branch: str, lease: str | None, force: bool) -> list[str]:
+    """The one push devdoctor runs and shows (as `git <args>`): a force push with an explicit
+    lease (plus --force-if-includes where this git has it) when rewriting pushed commits, else a
+    plain push."""
+    ref = f"refs/heads/{branch}"
+    if not force:
+        return ["push", remote, f"{ref}:{ref}"]
+    args = ["push", f"--force-with-lease={ref}:{lease or ''}"]
+    if git.version() >= (2, 30):
+        args.append("--force-if-includes")
+    return [*args, remote, f"{ref}:{ref}"]
+
+
+def push(repo_path: Path, args: list[str]) -> str | None:
+    """Run push_args: None when it worked, else git's reason."""
+    try:
+        git.run(repo_path, *args)
+    except git.GitError as exc:
+        text = str(exc)
+        rejected = [line.strip() for line in text.splitlines() if "rejected" in line]
+        return rejected[0] if rejected else _first_line(exc)
+    return None

@@ -1,0 +1,438 @@
+"""A library that needs more static TLS than glibc keeps for libraries loaded after start-up.
+
+## What it does
+
+Reads the program headers and dynamic table of every shared library in the examined
+environment's site-packages (`*.so*` in packages and in `*.libs/` folders), and finds those built
+with the initial-exec TLS model: `DF_STATIC_TLS` set, or initial-exec relocations
+(`R_X86_64_TPOFF64`, `R_AARCH64_TLS_TPREL64`; aarch64 linkers never set the flag). Their TLS
+size and alignment are compared with what this glibc keeps for late loads: 1664 bytes up to
+glibc 2.31, `1152 + glibc.rtld.optional_static_tls` from 2.32 (1712 usable on x86_64), and a
+static block aligned to 64 bytes on x86_64, 32 on aarch64 (16 before glibc 2.35).
+
+It fails when a library can never be loaded after start-up (too big, or aligned beyond the
+static block) or when the libraries together cannot fit; it warns when loading works only in some
+import orders (TLS descriptors taking the surplus first: aarch64, glibc < 2.32) or when several
+libgomp copies sit side by side. With the setting `deep = true` each flagged library is also
+loaded in a child interpreter after the usual heavy imports, to record whether it really fails.
+
+`devdoctor diagnose` recognises `<path>: cannot allocate memory in static TLS block` however it
+was pasted, and finds the named file on this machine (by its basename in site-packages when the
+path was relative, elided or is gone).
+
+## Why is this bad?
+
+Importing the package fails with `ImportError: .../libgomp-d22c30c5.so.1.0.0: cannot allocate
+memory in static TLS block`. Python imports are dlopen calls, and a library using initial-exec
+TLS can only take room that was reserved when the process started. Every vendored libgomp
+(scikit-learn, torch, xgboost) is built this way, and so are jemalloc and tcmalloc. It is most
+common on aarch64 boxes (Jetson, Graviton, Ascend, Kunpeng).
+
+## Example
+
+```
+$ python -c "import sklearn"
+ImportError: /venv/lib/python3.11/site-packages/scikit_learn.libs/libgomp-d22c30c5.so.1.0.0:
+cannot allocate memory in static TLS block
+$ devdoctor check static-tls
+  ✗ DD101 static-tls: .../libgomp-d22c30c5.so.1.0.0 needs 1808 bytes of static TLS; glibc 2.35
+    keeps 1712 for libraries loaded after start-up
+```
+
+## Fix
+
+Preload that exact file (its real path) with `LD_PRELOAD`, prepended to any existing value and
+persisted for the examined environment (`--target auto|conda|venv|shell|print`): preloaded, its
+TLS is part of the initial block, so neither size nor alignment matters. On glibc 2.32 and newer,
+when the problem is size and not alignment, the alternative (`--alternative 1`) raises
+`glibc.rtld.optional_static_tls` in `GLIBC_TUNABLES` (rounded up to 1 KiB, other tunables kept).
+Both are verified by loading the library in a new process with the persisted environment.
+
+The preload names a file whose name carries a hash that changes between wheel releases:
+after an upgrade the path can disappear. DD102 (stale-ld-preload) catches that and removes it.
+
+## Fix safety
+
+Safe: only devdoctor's marked blocks in the environment's activate scripts change, and `devdoctor
+undo` restores them byte for byte. The variables reach every process started from that
+environment, including non-Python ones, which is why they are scoped to the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from devdoctor.api import (
+    Applicability,
+    Context,
+    Diagnostic,
+    EnvChange,
+    EnvOp,
+    Fix,
+    FixAvailability,
+    Rule,
+    Scope,
+    Signature,
+    Status,
+    TargetError,
+    TargetFacts,
+    setting,
+)
+
+from . import _glibc as glibc
+from ._libscan import Library, libraries
+
+
+@dataclass(frozen=True)
+class Settings:
+    deep: bool = setting(
+        False, "confirm each flagged library by loading it in a child of the target interpreter"
+    )
+    imports: tuple[str, ...] = setting(
+        ("numpy", "torch", "sklearn"),
+        "modules imported first in that child, if installed (they take static TLS too)",
+    )
+    child_timeout: float = setting(60.0, "seconds the child may take before it counts as hung")
+
+
+# Runs in the target interpreter: the usual heavy imports, then each library, in that order.
+_LOADER = r"""
+import ctypes, importlib, sys
+for name in filter(None, sys.argv[1].split(",")):
+    try:
+        importlib.import_module(name)
+    except Exception:
+        pass
+for path in sys.argv[2:]:
+    ctypes.CDLL(path)
+"""
+
+
+def load_in_child(
+    python: str,
+    env: Mapping[str, str],
+    libraries: Sequence[str],
+    imports: Sequence[str],
+    timeout: float,
+) -> str | None:
+    """None when every library loads in a new process with `env`; else what went wrong."""
+    try:
+        proc = subprocess.run(
+            [python, "-c", _LOADER, ",".join(imports), *libraries],
+            env=dict(env),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return f"the test process did not finish in {timeout:g} s"
+    except OSError as exc:
+        return f"cannot start {python}: {exc.strerror}"
+    if proc.returncode == 0:
+        return None
+    lines = proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"]
+    return lines[-1]
+
+
+@dataclass(frozen=True)
+class Budget:
+    glibc: tuple[int, int]
+    arch: str
+    room: int  # bytes of initial-exec TLS late loads may take
+    align: int  # the static block's alignment
+
+    @classmethod
+    def of(cls, facts: TargetFacts, env: Mapping[str, str]) -> Budget | None:
+        version = glibc.version(facts.glibc)
+        if facts.platform != "linux" or version is None:
+            return None
+        arch = facts.machine
+        return cls(
+            version, arch, glibc.available(version, arch, env), glibc.static_align(version, arch)
+        )
+
+
+def _preloaded(env: Mapping[str, str]) -> set[str]:
+    entries = env.get("LD_PRELOAD", "").replace(" ", ":").split(":")
+    return {os.path.realpath(e) for e in entries if e}
+
+
+def _fixes(
+    ctx: Context,
+    settings: Settings,
+    budget: Budget,
+    libs: Sequence[str],
+    loaded_first: Sequence[str],
+    demand: int,
+    size_only: bool,
+) -> tuple[Fix, ...]:
+    """Preload the libraries; on glibc >= 2.32 and for size problems, the tunable too."""
+    python = ctx.location.python or "python3"
+
+    def verify(env: Mapping[str, str]) -> str | None:
+        return load_in_child(
+            python, env, [*loaded_first, *libs], settings.imports, settings.child_timeout
+        )
+
+    names = ", ".join(os.path.basename(p) for p in libs)
+    fixes = [
+        Fix(
+            f"Preload {names} (LD_PRELOAD)",
+            Applicability.SAFE,
+            env=(EnvChange("LD_PRELOAD", ":".join(libs), EnvOp.PREPEND),),
+            verify=verify,
+        )
+    ]
+    if size_only and glibc.has_tunable(budget.glibc):
+        n = max(1024, -(-demand // 1024) * 1024)
+        value = glibc.with_tunable(ctx.env, glibc.TUNABLE, n)
+        fixes.append(
+            Fix(
+                f"Raise {glibc.TUNABLE} to {n} (GLIBC_TUNABLES)",
+                Applicability.SAFE,
+                env=(EnvChange("GLIBC_TUNABLES", value, EnvOp.SET),),
+                verify=verify,
+            )
+        )
+    return tuple(fixes)
+
+
+def _lib_facts(lib: Library, preloaded: set[str]) -> dict[str, Any]:
+    info = lib.info
+    assert info is not None  # only readable libraries are listed
+    return {
+        "path": lib.realpath,
+        "tls_bytes": info.tls_bytes,
+        "align": info.align,
+        "static_tls_flag": info.static_tls_flag,
+        "ie_relocs": info.ie_relocs,
+        "tlsdesc_relocs": info.tlsdesc_relocs,
+        "demand": info.demand,
+        "preloaded": lib.realpath in preloaded,
+    }
+
+
+def _confirm(
+    ctx: Context, settings: Settings, diagnostic: Diagnostic, libs: Sequence[str]
+) -> Diagnostic:
+    """deep = true: does the library really fail to load after the usual imports?"""
+    python = ctx.location.python or "python3"
+    problem = load_in_child(python, ctx.env, libs, settings.imports, settings.child_timeout)
+    facts = {**diagnostic.facts, "confirmed": problem or "loads in a test process"}
+    if problem is None:
+        return replace(
+            diagnostic,
+            status=Status.WARN,
+            message=diagnostic.message + " (yet it loaded in a test process: "
+            "the prediction may be pessimistic)",
+            facts=facts,
+        )
+    return replace(diagnostic, facts=facts)
+
+
+def check(ctx: Context, settings: Settings) -> Iterator[Diagnostic]:
+    try:
+        budget = Budget.of(ctx.target(), ctx.env)
+        found_libraries = libraries(ctx)
+    except TargetError as exc:
+        yield Diagnostic(Status.SKIP, f"cannot examine the target interpreter: {exc}")
+        return
+    if budget is None:
+        yield Diagnostic(Status.SKIP, "not a glibc Linux system: static TLS works differently")
+        return
+    preloaded = _preloaded(ctx.env)
+    unreadable = [{"path": lib.path, "reason": lib.error} for lib in found_libraries if lib.error]
+    unreadable += [
+        {
+            "path": lib.realpath,
+            "reason": f"built for {lib.info.machine} "
+            f"({lib.info.elf_class}-bit), the target is {budget.arch}",
+        }
+        for lib in found_libraries
+        if lib.info and lib.info.machine != budget.arch
+    ]
+    static = [
+        lib
+        for lib in found_libraries
+        if lib.info and lib.info.machine == budget.arch and lib.info.needs_static_tls
+    ]
+    facts: dict[str, Any] = {
+        "glibc": ".".join(map(str, budget.glibc)),
+        "arch": budget.arch,
+        "surplus_bytes": budget.room,
+        "static_align": budget.align,
+        "libraries": [_lib_facts(lib, preloaded) for lib in static],
+        "unreadable": unreadable,
+    }
+    late: list[Any] = [lib for lib in static if lib.realpath not in preloaded]  # info is set
+    found = list(_problems(ctx, settings, budget, late, facts))
+    if settings.deep:
+        found = [
+            _confirm(ctx, settings, d, [d.key]) if d.status is Status.FAIL and d.key else d
+            for d in found
+        ]
+    gomp = sorted(
+        {lib.realpath for lib in static if os.path.basename(lib.path).startswith("libgomp")}
+    )
+    if len(gomp) > 1:
+        found.append(
+            Diagnostic(
+                Status.WARN,
+                f"{len(gomp)} copies of libgomp sit side by side: "
+                "each takes static TLS and runs its own OpenMP thread pool",
+                {**facts, "copies": gomp},
+                key="libgomp-copies",
+            )
+        )
+    if not found:
+        total = sum(lib.info.demand for lib in late)
+        found.append(
+            Diagnostic(
+                Status.PASS,
+                f"{len(late)} libraries loaded late need {total} of "
+                f"{budget.room} bytes of static TLS",
+                facts,
+            )
+        )
+    yield from found
+
+
+def _problems(
+    ctx: Context, settings: Settings, budget: Budget, late: list[Any], facts: dict[str, Any]
+) -> Iterator[Diagnostic]:
+    over = [lib for lib in late if lib.info.align > budget.align]
+    for lib in over:
+        fixes = _fixes(ctx, settings, budget, [lib.realpath], [], lib.info.demand, False)
+        yield Diagnostic(
+            Status.FAIL,
+            f"{lib.realpath}: its TLS is aligned to {lib.info.align} "
+            f"bytes, more than the {budget.align} a library loaded after start-up "
+            "may have: importing it always fails",
+            facts,
+            fixes,
+            key=lib.realpath,
+        )
+    big = [lib for lib in late if lib not in over and lib.info.demand > budget.room]
+    for lib in big:
+        fixes = _fixes(ctx, settings, budget, [lib.realpath], [], lib.info.demand, True)
+        yield Diagnostic(
+            Status.FAIL,
+            f"{lib.realpath} needs {lib.info.demand} bytes of static "
+            f"TLS; glibc {'.'.join(map(str, budget.glibc))} keeps {budget.room} for "
+            "libraries loaded after start-up",
+            facts,
+            fixes,
+            key=lib.realpath,
+        )
+    rest = sorted(
+        (lib for lib in late if lib not in over and lib not in big),
+        key=lambda lib: lib.info.demand,
+        reverse=True,
+    )
+    total = sum(lib.info.demand for lib in rest)
+    if total > budget.room:
+        # Preload the biggest until the others fit in what is left.
+        preload, left = [], total
+        for lib in rest:
+            if left <= budget.room:
+                break
+            preload.append(lib.realpath)
+            left -= lib.info.demand
+        fixes = _fixes(
+            ctx,
+            settings,
+            budget,
+            preload,
+            [lib.realpath for lib in rest if lib.realpath not in preload],
+            total,
+            True,
+        )
+        yield Diagnostic(
+            Status.FAIL,
+            f"{len(rest)} libraries together need {total} bytes of "
+            f"static TLS, more than the {budget.room} kept for late loads: the last "
+            "one imported fails",
+            facts,
+            fixes,
+            key=preload[0],
+        )
+        return
+    descriptors = [lib for lib in late if lib.info.tlsdesc_relocs]
+    unbounded = not glibc.has_tunable(budget.glibc)  # before 2.32 TLSDESC may take it all
+    optional = budget.room if unbounded else glibc.DEFAULT_OPTIONAL
+    if rest and descriptors and total + optional > budget.room:
+        paths = [lib.realpath for lib in rest]
+        fixes = _fixes(ctx, settings, budget, paths, [], total + optional, True)
+        yield Diagnostic(
+            Status.WARN,
+            f"{', '.join(os.path.basename(p) for p in paths)} load only "
+            "if imported before libraries using TLS descriptors take the surplus "
+            f"({len(descriptors)} such libraries)",
+            facts,
+            fixes,
+            key="import-order",
+        )
+
+
+# --- from a log -------------------------------------------------------------------------------
+
+SIGNATURE = Signature(
+    "cannot allocate memory in static TLS block",
+    "cannot allocate memory in static TLS block",
+    "{library} needs static TLS that was used up (or too small) when it was loaded",
+    before="library",  # glibc names the library first: `<path>: cannot allocate memory ...`
+    before_pattern=r".{0,4096}\.so(?:\.[0-9][0-9A-Za-z_.-]{0,64})?",
+)
+
+
+def _written(raw: str) -> str:
+    """The path as a person would write it: JSON's escaped slashes undone."""
+    return raw.replace("\\/", "/").replace("\\\\", "\\")
+
+
+def enrich(ctx: Context, facts: Mapping[str, str]) -> dict[str, Any]:
+    written = _written(facts["library"])
+    for candidate in (written, os.path.normpath(written)):  # `a/../b` where `a` is gone
+        if os.path.isfile(candidate):
+            return {"library": os.path.realpath(candidate), "written": written}
+    name = os.path.basename(written)
+    try:
+        found = sorted(
+            {lib.realpath for lib in libraries(ctx) if os.path.basename(lib.path) == name}
+        )
+    except TargetError:
+        found = []
+    return {"library": found[0] if len(found) == 1 else written, "written": written, "found": found}
+
+
+def fix_from_log(ctx: Context, facts: Mapping[str, Any], settings: Settings) -> Fix | None:
+    library = str(facts.get("library", ""))
+    if not os.path.isfile(library):
+        return None
+    try:
+        budget = Budget.of(ctx.target(), ctx.env)
+    except TargetError:
+        budget = None
+    if budget is None:
+        budget = Budget((2, 31), "unknown", 1664, 16)  # preload only: no tunable offered
+    return _fixes(ctx, settings, budget, [library], [], 0, False)[0]
+
+
+RULE = Rule(
+    code="DD101",
+    name="static-tls",
+    summary="A library needs more static TLS than glibc keeps for late loads",
+    scope=Scope.ENVIRONMENT,
+    check=check,
+    fix_availability=FixAvailability.SOMETIMES,
+    signatures=(SIGNATURE,),
+    settings=Settings,
+    fix_from_log=fix_from_log,
+    enrich=enrich,
+)
