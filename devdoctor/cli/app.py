@@ -240,30 +240,22 @@ def version() -> int:
     return 0
 
 
-def _one_line(message: str) -> str:
-    return " ".join(message.split())
-
-
 def main(argv: list[str] | None = None) -> int:
-    from devdoctor.errors import DevdoctorError
+    from devdoctor.cli.crash import guarded, one_line
 
     args = sys.argv[1:] if argv is None else argv
-    try:
-        if args[:1] == ["fix"]:
-            _rule_flags()
-        command = typer.main.get_command(app)
-        code = command.main(args=argv, prog_name="devdoctor", standalone_mode=False)
-    except DevdoctorError as exc:
-        print(f"devdoctor: {_one_line(str(exc))}", file=sys.stderr)
-        return exc.exit_code
-    except typer.TyperException as exc:  # the CLI's own usage errors
-        print(f"devdoctor: error: {_one_line(exc.format_message())}", file=sys.stderr)
-        return int(getattr(exc, "exit_code", 2))
-    except (KeyboardInterrupt, typer.Abort):
-        print("devdoctor: interrupted", file=sys.stderr)
-        return 130
-    except Exception:
-        from devdoctor.cli.crash import internal_error
 
-        return internal_error()
-    return code if isinstance(code, int) else 0
+    def parse_and_run() -> int:
+        try:
+            if args[:1] == ["fix"]:
+                _rule_flags()
+            command = typer.main.get_command(app)
+            code = command.main(args=args, prog_name="devdoctor", standalone_mode=False)
+        except typer.TyperException as exc:  # the CLI's own usage errors
+            print(f"devdoctor: error: {one_line(exc.format_message())}", file=sys.stderr)
+            return int(getattr(exc, "exit_code", 2))
+        except typer.Abort:
+            raise KeyboardInterrupt from None
+        return code if isinstance(code, int) else 0
+
+    return guarded(parse_and_run)

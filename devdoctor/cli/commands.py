@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shlex
 import sys
 import threading
 from collections.abc import Sequence
@@ -44,7 +43,7 @@ def open_session(
     hook_files: Sequence[str] = (),
     fix_option_values: dict[str, Any] | None = None,
 ) -> Session:
-    config = config_mod.load(Path.cwd(), dict(os.environ), paths.user_config_file())
+    config = load_config()
     reg = registry.load(chosen)  # rules named on the command line: only those are imported
     rules = reg.select(chosen, config.select, config.ignore)
     notes = (
@@ -70,15 +69,21 @@ def open_session(
     return Session(ctx, reg, rules, notes)
 
 
+def load_config() -> config_mod.Config:
+    """The user's configuration for this folder (see README, Configuration)."""
+    return config_mod.load(Path.cwd(), dict(os.environ), paths.user_config_file())
+
+
 def check_format(fmt: str) -> None:
     if fmt not in FORMATS:
         raise UsageError(f"--format {fmt}: choose text or json")
 
 
 def run_rules(session: Session, show_spinner: bool = True) -> list[engine.Result]:
-    from devdoctor.cli.text import spinner
-
     names = ", ".join(r.code for r in session.rules)
+    show_spinner = show_spinner and sys.stderr.isatty()  # rich loads only to draw one
+    if show_spinner:
+        from devdoctor.cli.text import spinner
     with spinner(f"checking {names}") if show_spinner else contextlib.nullcontext() as status:
 
         def done(rule: Rule) -> None:
@@ -143,6 +148,8 @@ def explain(ref: str) -> int:
 
 def fix_command(finding: LogFinding) -> str | None:
     """The command that applies the fix for what a log showed."""
+    import shlex
+
     fix, source = finding.fix, finding.match.source
     if fix is None:
         return None
@@ -178,7 +185,7 @@ def diagnose(names: Sequence[str], fmt: str) -> int:
     from devdoctor.logs.findings import log_findings
 
     reg = registry.load()
-    findings = log_findings(names, reg.rules, default_context(config_mod.Config()))
+    findings = log_findings(names, reg.rules, default_context(load_config()))
     from devdoctor.cli.text import render_diagnose
 
     report.emit(diagnosis_model(findings), fmt, render_diagnose)

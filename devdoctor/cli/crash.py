@@ -4,16 +4,19 @@ the user gets one line and exit code 3."""
 from __future__ import annotations
 
 import sys
-import tempfile
-import time
-import traceback
+from collections.abc import Callable
 from pathlib import Path
+
+from devdoctor.errors import DevdoctorError
 
 INTERNAL_ERROR = 3
 
 
 def log_crash(text: str) -> Path:
     """Append a scrubbed traceback to the log file; returns where it went."""
+    import tempfile
+    import time
+
     from devdoctor import paths
     from devdoctor.redact import Redactor
 
@@ -32,6 +35,8 @@ def log_crash(text: str) -> Path:
 
 def internal_error() -> int:
     """Call from an `except Exception:` block: log the traceback, print one line, return 3."""
+    import traceback
+
     log = log_crash(traceback.format_exc())
     kind = sys.exc_info()[0]
     print(
@@ -39,3 +44,22 @@ def internal_error() -> int:
         file=sys.stderr,
     )
     return INTERNAL_ERROR
+
+
+def one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
+def guarded(command: Callable[[], int]) -> int:
+    """Run a command with the contract every command keeps: an expected error is one line and
+    its exit code, Ctrl-C is 130, anything else is an internal error (exit 3, traceback logged)."""
+    try:
+        return command()
+    except DevdoctorError as exc:
+        print(f"devdoctor: {one_line(str(exc))}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("devdoctor: interrupted", file=sys.stderr)
+        return 130
+    except Exception:
+        return internal_error()

@@ -8,6 +8,7 @@ fixes shown but not applied, inside a time budget (a rule over it is skipped wit
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -81,7 +82,7 @@ def _command(stage: str) -> str:
     """The interpreter that installed devdoctor, by absolute path: GUI clients and IDEs run
     hooks without the user's PATH."""
     action = "run" if stage == "pre-commit" else "history"
-    return f"'{sys.executable}' -m devdoctor hook {action}"
+    return f"{shlex.quote(sys.executable)} -m devdoctor hook {action}"
 
 
 def script(stage: str) -> str:

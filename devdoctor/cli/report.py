@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from devdoctor import __version__
 from devdoctor.core.engine import Result
 from devdoctor.core.fix import Fix, FixAvailability
 from devdoctor.core.registry import BrokenPlugin, Registry
 from devdoctor.core.rule import Status
-from devdoctor.fixes.apply import Applied, Planned
 from devdoctor.redact import Redactor
+
+if TYPE_CHECKING:  # the write layer loads only for `fix`
+    from devdoctor.fixes.apply import Applied, Planned
 
 SCHEMA_VERSION = 1
 Model = dict[str, Any]

@@ -7,21 +7,12 @@ import io
 import sys
 from collections.abc import Sequence
 
-from devdoctor.errors import DevdoctorError
-
 
 def main(argv: Sequence[str]) -> int:
-    """The whole command, with the same error contract as every other: a usage error is one
-    line and exit 2, an internal error one line, the traceback in the log, and exit 3."""
-    try:
-        return run(argv)
-    except DevdoctorError as exc:
-        print(f"devdoctor: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except Exception:
-        from devdoctor.cli.crash import internal_error
+    """The whole command, with the same error contract as every other (crash.guarded)."""
+    from devdoctor.cli.crash import guarded
 
-        return internal_error()
+    return guarded(lambda: run(argv))
 
 
 def run(argv: Sequence[str]) -> int:
@@ -38,9 +29,9 @@ def diagnose(argv: Sequence[str], output: bytes, exit_code: int) -> None:
     import shlex
 
     from devdoctor import paths
-    from devdoctor.cli.commands import diagnosis_model
+    from devdoctor.cli.commands import diagnosis_model, load_config
     from devdoctor.cli.text import render_diagnose
-    from devdoctor.core import config, registry
+    from devdoctor.core import registry
     from devdoctor.core.context import default_context
     from devdoctor.logs.findings import findings_in
     from devdoctor.redact import Redactor
@@ -52,7 +43,7 @@ def diagnose(argv: Sequence[str], output: bytes, exit_code: int) -> None:
         source = str(log)
         stream = io.BufferedReader(io.BytesIO(output))
         findings = findings_in(
-            [(source, stream)], registry.load().rules, default_context(config.Config())
+            [(source, stream)], registry.load().rules, default_context(load_config())
         )
     except Exception as exc:  # the command's own exit code matters more than our diagnosis
         print(f"devdoctor: could not diagnose the output: {exc}", file=sys.stderr)

@@ -106,8 +106,11 @@ class Context:
             python = self.location.python
             if python is None:
                 return target_mod.TargetError("no Python interpreter found for the target")
+            from devdoctor.core import target_cache
+
+            cache = self.cache_dir / "target.json" if self.cache_dir else None
             try:
-                return target_mod.probe(python, self.env)
+                return target_cache.probe(python, self.env, cache)
             except target_mod.TargetError as exc:
                 return exc
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,6 +50,8 @@ def _run_one(rule: Rule, ctx: Context, settings: Any, slot: _Slot) -> None:
         slot.diagnostics = list(rule.check(ctx, settings))
     except BaseException as exc:  # contained: one rule's crash never stops the others
         slot.error = exc
+        import traceback
+
         slot.traceback = traceback.format_exc()
     finally:
         slot.seconds = time.perf_counter() - start

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import importlib.util
 import json
 import os
 import pkgutil
@@ -91,6 +90,8 @@ def _wanted(module: str, refs: set[str]) -> bool:
     rule's name) and source (its code) without importing it: `check DD302` imports one rule."""
     if module.rsplit(".", 1)[-1].replace("_", "-") in refs:
         return True
+    import importlib.util
+
     spec = importlib.util.find_spec(module)
     try:
         source = Path(spec.origin).read_text() if spec and spec.origin else ""

@@ -94,7 +94,7 @@ EnrichFn = Callable[["Context", Mapping[str, str]], dict[str, Any]]
 
 @dataclass(frozen=True)
 class Rule:
-    code: str  # DD + 3 digits; the hundreds are the family (see README "Rule families")
+    code: str  # DD + 3 digits; the hundreds are the family (README, "Writing a rule")
     name: str  # kebab-case
     summary: str
     scope: Scope

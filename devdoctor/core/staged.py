@@ -18,30 +18,35 @@ class StagedFile:
     size: int
 
 
-def changed_paths(repo: Path) -> list[str]:
-    """Paths added, copied, modified or renamed in the index against HEAD (all, before a first
-    commit)."""
-    if git.succeeds(repo, "rev-parse", "--verify", "--quiet", "HEAD"):
-        out = git.run_bytes(
-            repo, "diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR", "HEAD"
-        )
-    else:  # before the first commit, everything in the index is new
-        out = git.run_bytes(repo, "ls-files", "-z")
-    return [p.decode() for p in out.split(b"\0") if p]
+def _changed(repo: Path) -> list[tuple[str, str, str]]:
+    """(path, mode, sha) of what the next commit adds or modifies, in one `git diff --cached
+    --raw` (which compares with the empty tree before a first commit). Renames count as adds."""
+    out = git.run_bytes(
+        repo, "diff", "--cached", "--raw", "-z", "--no-renames", "--no-abbrev", "--diff-filter=ACM"
+    )
+    fields = out.split(b"\0")
+    found = []
+    for meta, path in zip(fields[0::2], fields[1::2], strict=False):
+        _old_mode, mode, _old_sha, sha, _status = meta.decode().lstrip(":").split()
+        found.append((path.decode(), mode, sha))
+    return found
 
 
-def entries(repo: Path, paths: Iterable[str] | None = None) -> list[StagedFile]:
-    """Index entries (stage 0) for `paths` (None: what the next commit changes)."""
-    wanted = changed_paths(repo) if paths is None else list(paths)
-    if not wanted:
-        return []
-    out = git.run_bytes(repo, "ls-files", "-s", "-z", "--", *wanted)
+def _listed(repo: Path, paths: list[str]) -> list[tuple[str, str, str]]:
+    """(path, mode, sha) of these paths' index entries (stage 0)."""
+    out = git.run_bytes(repo, "ls-files", "-s", "-z", "--", *paths)
     found = []
     for record in filter(None, out.split(b"\0")):
         meta, _, path = record.partition(b"\t")
         mode, sha, stage = meta.decode().split()
         if stage == "0":
             found.append((path.decode(), mode, sha))
+    return found
+
+
+def entries(repo: Path, paths: Iterable[str] | None = None) -> list[StagedFile]:
+    """Index entries for `paths` (None: what the next commit adds or modifies), with sizes."""
+    found = _changed(repo) if paths is None else _listed(repo, list(paths)) if paths else []
     if not found:
         return []
     sizes = git.run_bytes(

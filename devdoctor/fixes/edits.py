@@ -4,11 +4,9 @@ state it expects (`before`) and the state it leaves (`after`)."""
 from __future__ import annotations
 
 import base64
-import difflib
 import importlib
 import os
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -34,6 +32,8 @@ def unified_diff(path: str, before: bytes | None, after: bytes | None) -> str:
         old = "absent" if before is None else f"{len(before)} bytes"
         new = "absent" if after is None else f"{len(after)} bytes"
         return f"Binary file {path}: {old} -> {new}\n"
+    import difflib  # loaded for previews only
+
     lines = difflib.unified_diff(
         _text(before),
         _text(after),
@@ -51,6 +51,8 @@ def atomic_write(path: Path, data: bytes) -> None:
         st: os.stat_result | None = path.stat()
     except FileNotFoundError:
         st = None
+    import tempfile  # loaded for writes only
+
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".devdoctor-tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:

@@ -6,7 +6,6 @@ import contextlib
 import fcntl
 import json
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -107,6 +106,8 @@ class Journal:
     def begin(self, fixes: Sequence[str], edits: Sequence[Edit], now: float) -> Run:
         """Written before the first edit, so a run killed half-way can still be undone."""
         stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now))
+        import uuid  # ~2 ms (it imports platform): only when a run is journaled
+
         run_id = f"{stamp}-{uuid.uuid4().hex[:6]}"
         return self.save(Run(run_id, now, "applying", tuple(fixes), tuple(edits)))
 

@@ -133,6 +133,8 @@ def execute(argv: Sequence[str]) -> tuple[int, bytes]:
         raise UsageError(f"{argv[0]}: command not found") from None
     except PermissionError:
         raise UsageError(f"{argv[0]}: permission denied") from None
+    except OSError as exc:  # not an executable format, too many arguments, ...
+        raise UsageError(f"{argv[0]}: cannot run: {exc.strerror or exc}") from None
     # After the child started (it must not inherit SIG_IGN): Ctrl-C goes to the whole process
     # group, so the command gets it; devdoctor waits for it to finish. Other signals are passed on.
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -81,8 +81,6 @@ from devdoctor.api import (
     setting,
 )
 
-from . import _history as gitedit
-
 MARKER = re.compile(r"^(fixup|squash|amend)! ")
 CLICHE = re.compile(
     r"^((wip|tmp|temp|debug)\b.*|asdf|xxx|test|tests|stuff|changes|minor|"
@@ -283,6 +281,8 @@ def _base(
         if not sha:
             return Diagnostic(Status.SKIP, f"the base setting {settings.base!r} is not a commit")
         return sha, f"setting base = {settings.base} ({sha[:8]})"
+    from . import _history as gitedit
+
     with gitedit.open_repo(repo) as r:  # GitPython for the reads that matter
         bases = r.merge_base("HEAD", default)
     if not bases:
@@ -323,6 +323,8 @@ def _fixes(ctx: Context, settings: Settings, b: Branch, only_markers: bool) -> t
         b.commits,
         b.facts,
     )
+    from . import _history as gitedit  # the write side loads only for a branch to fix
+
     remote = settings.remote
     options = ctx.fix_options(FixOptions)
     lease = (

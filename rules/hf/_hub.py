@@ -1,4 +1,4 @@
-"""Facts about Hugging Face Hub endpoints shared by the DD2xx rules (see research/hf-endpoint.md).
+"""Facts about Hugging Face Hub endpoints shared by the DD2xx rules.
 
 huggingface_hub reads HF_ENDPOINT once, at import: `os.getenv("HF_ENDPOINT",
 "https://huggingface.co").rstrip("/")`. A probe of `HEAD {endpoint}/{repo}/resolve/main/
@@ -8,7 +8,6 @@ config.json` is exactly the first request hf_hub_download makes; a Hub answers i
 
 from __future__ import annotations
 
-import configparser
 import os
 import re
 from collections.abc import Mapping
@@ -118,6 +117,8 @@ def pip_index(env: Mapping[str, str]) -> str:
         config / "pip" / "pip.conf",
         Path(env.get("PIP_CONFIG_FILE", "/nonexistent")),
     ]
+    import configparser  # only DD201 reads pip's config
+
     index = PYPI
     for path in candidates:
         parser = configparser.ConfigParser()

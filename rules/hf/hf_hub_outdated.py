@@ -41,8 +41,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from packaging.version import InvalidVersion, Version
-
 from devdoctor.api import (
     Applicability,
     Context,
@@ -57,13 +55,13 @@ from devdoctor.api import (
     persisted_env,
 )
 
-# The release that fixed each way of bypassing HF_ENDPOINT.
+# The release that fixed each way of bypassing HF_ENDPOINT, oldest first.
 WHY = {
-    Version("0.22.2"): "LFS uploads bypass HF_ENDPOINT",
-    Version("0.29.0"): "a trailing / or an endpoint path breaks URLs",
-    Version("0.34.0"): "the Xet token refresh goes to huggingface.co",
+    "0.22.2": "LFS uploads bypass HF_ENDPOINT",
+    "0.29.0": "a trailing / or an endpoint path breaks URLs",
+    "0.34.0": "the Xet token refresh goes to huggingface.co",
 }
-NEEDS = max(WHY)
+NEEDS = list(WHY)[-1]
 
 
 def _endpoint_in_use(ctx: Context) -> bool:
@@ -84,12 +82,14 @@ def check(ctx: Context, settings: None) -> Iterator[Diagnostic]:
             Status.PASS, "huggingface_hub is not installed in the examined environment"
         )
         return
+    from packaging.version import InvalidVersion, Version
+
     try:
         installed = Version(version)
     except InvalidVersion:
         yield Diagnostic(Status.SKIP, f"huggingface_hub {version!r} is not a version I can compare")
         return
-    missing = [why for fixed, why in WHY.items() if installed < fixed]
+    missing = [why for fixed, why in WHY.items() if installed < Version(fixed)]
     info = {"version": version, "needs": str(NEEDS), "bypasses": missing}
     if not missing:
         yield Diagnostic(Status.PASS, f"huggingface_hub {version} honours HF_ENDPOINT", info)

@@ -1,6 +1,6 @@
 """glibc's static TLS budget: how much a library loaded after start-up (dlopen) may take.
 
-Numbers from glibc's elf/dl-tls.c (see shared/research/static-tls.md): the surplus reserved at
+Numbers from glibc's elf/dl-tls.c (_dl_tls_static_surplus_init): the surplus reserved at
 start is 1664 bytes up to 2.31, and 288 * nns + optional_static_tls from 2.32 (1152 + 512 by
 default). On x86_64 the block is rounded up to 64 bytes past libc's own 144, which is why a fresh
 python3.11 on glibc 2.36 can still dlopen 1712 bytes (measured).

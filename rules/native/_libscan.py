@@ -12,6 +12,7 @@ import json
 import os
 import re
 import stat
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,5 +147,8 @@ def libraries(ctx: Context) -> list[Library]:
     run and cached on disk by (path, size, mtime). Raises TargetError when the target cannot
     be asked."""
     roots = ctx.target().site_packages
-    cache = ctx.cache_dir / "static-tls.json" if ctx.cache_dir else None
+    # One cache file per environment: loading every environment's entries would cost more than
+    # the scan it saves (a torch environment alone holds thousands of folder listings).
+    key = f"{zlib.crc32(chr(0).join(roots).encode()):08x}"
+    cache = ctx.cache_dir / f"static-tls-{key}.json" if ctx.cache_dir else None
     return ctx.memo("native.libraries", lambda: scan(roots, cache))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 
 from devdoctor.api import Context, Status
 from devdoctor.core.git import rev
+from devdoctor.core.git import version as git_version
 from devdoctor.core.registry import load
 
 RULE = load().find("DD301")
@@ -348,3 +350,34 @@ def test_squash_keeps_the_tree_and_undo_is_exact(
     effective.inverse().apply()
     assert rev(repo, "HEAD") == old_head
     assert git(repo, "status", "--porcelain") == status  # index and work tree as they were
+
+
+@pytest.mark.parametrize("unpushed_only", [True, False])
+def test_the_push_shown_is_the_push_run(
+    cli: Runner, world: dict[str, Path], tmp_path: Path, unpushed_only: bool
+) -> None:
+    """One function builds the push: the preview prints exactly the arguments git receives."""
+    dev = world["dev"]
+    flags = ["--push", *(["--unpushed-only"] if unpushed_only else [])]
+    preview = cli("fix", "DD301", *flags, cwd=dev)
+    shown = next(line.split(": ", 1)[1] for line in preview.out.splitlines() if "git push" in line)
+    trace = tmp_path / "trace"
+    ran = cli(
+        "fix",
+        "DD301",
+        *flags,
+        "--apply",
+        "--yes",
+        "-m",
+        "Finish NPU",
+        cwd=dev,
+        env={"GIT_TRACE": str(trace)},
+    )
+    assert ran.code == 0, ran.out + ran.err
+    pushes = [
+        shlex.split(line.split("trace: built-in: ", 1)[1])
+        for line in trace.read_text().splitlines()
+        if "trace: built-in: git push" in line
+    ]
+    assert pushes == [shlex.split(shown)]
+    assert ("--force-if-includes" in shown) == (not unpushed_only and git_version() >= (2, 30))

@@ -1,0 +1,122 @@
+"""Promises of the CLI contract that the layout work made explicit: alternatives that do not
+exist, settings reaching fixes from logs, `run`'s crash contract, rule-declared fix flags, and
+fix availability kept honest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from helpers import Runner
+
+LOG_RULE = """
+from dataclasses import dataclass
+from devdoctor.api import Applicability, Fix, FixAvailability, Rule, Scope, Signature, setting
+
+@dataclass(frozen=True)
+class Settings:
+    mirror: str = setting("https://default.example", "where to point")
+
+def fix_from_log(ctx, facts, settings):
+    return Fix(f"Point at {settings.mirror}", Applicability.DISPLAY_ONLY, instructions="x")
+
+RULE = Rule("XX910", "log-rule", "test rule", Scope.ENVIRONMENT, lambda ctx, s: [],
+            FixAvailability.NEVER, (Signature("xx910 broke", "xx910 broke", "it broke"),),
+            settings=Settings, fix_from_log=fix_from_log)
+"""
+
+CRASHING_LOG_RULE = """
+from devdoctor.api import Rule, Scope, Signature
+
+def fix_from_log(ctx, facts, settings):
+    return object()  # not a Fix: rendering the diagnosis fails inside devdoctor
+
+RULE = Rule("XX911", "crash-rule", "test rule", Scope.ENVIRONMENT, lambda ctx, s: [],
+            signatures=(Signature("xx911 broke", "xx911 broke", "it broke"),),
+            fix_from_log=fix_from_log)
+"""
+
+LYING_RULE = """
+from devdoctor.api import (Applicability, Diagnostic, Fix, FixAvailability, Rule, Scope,
+                           Status, FileEdit)
+
+def check(ctx, settings):
+    fix = Fix("Write a file", Applicability.SAFE, (FileEdit.write(ctx.cwd / "x", "y"),))
+    yield Diagnostic(Status.FAIL, "wrong", fixes=(fix,))
+
+RULE = Rule("XX912", "lying-rule", "test rule", Scope.ENVIRONMENT, check, FixAvailability.NEVER)
+"""
+
+
+def test_an_alternative_that_does_not_exist_is_a_usage_error(cli: Runner, repo: Path) -> None:
+    lock = repo / ".git" / "index.lock"
+    lock.write_bytes(b"")
+    for extra in ((), ("--apply",)):
+        ran = cli("fix", "DD302", "--alternative", "5", *extra, cwd=repo)
+        assert ran.code == 2, ran.out + ran.err
+        assert ran.err.strip().count("\n") == 0
+        assert "--alternative 5: DD302 offers no alternative" in ran.err
+        assert lock.exists()  # nothing applied, not even the default fix
+
+
+def test_fix_from_log_gets_the_rules_settings(cli: Runner, plugin, tmp_path: Path) -> None:
+    env = plugin("logrule", LOG_RULE)
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.devdoctor.rules.log-rule]\nmirror = "https://configured.example"\n'
+    )
+    ran = cli("diagnose", "-", "--format", "json", stdin="xx910 broke\n", env=env)
+    assert ran.code == 1
+    [match] = ran.json()["matches"]
+    assert match["fix"]["title"] == "Point at https://configured.example"
+
+
+def test_run_crash_is_exit_3_with_the_traceback_in_the_log(
+    cli: Runner, plugin, isolated: Path
+) -> None:
+    env = plugin("crashrule", CRASHING_LOG_RULE)
+    ran = cli("run", "--", "sh", "-c", "echo xx911 broke; exit 4", env=env)
+    assert ran.code == 3, ran.out + ran.err
+    assert "Traceback" not in ran.err
+    assert "devdoctor: internal error (AttributeError); the traceback is in" in ran.err
+    log = isolated / ".state" / "devdoctor" / "devdoctor.log"
+    assert "Traceback" in log.read_text()
+
+
+def test_a_command_that_cannot_execute_is_a_usage_error(cli: Runner, tmp_path: Path) -> None:
+    script = tmp_path / "not-a-program"
+    script.write_bytes(b"\x7fELF garbage")
+    script.chmod(0o755)
+    ran = cli("run", "--", str(script))
+    assert ran.code == 2 and "cannot run" in ran.err and "Traceback" not in ran.err
+
+
+def test_rule_fix_options_are_fix_flags(cli: Runner) -> None:
+    ran = cli("fix", "--help", env={"COLUMNS": "200"})
+    assert ran.code == 0
+    for flag in ("--message", "--push", "--unpushed-only"):
+        assert flag in ran.out
+    assert "DD301: push the rewritten branch" in ran.out
+    unknown = cli("check", "--push")
+    assert unknown.code == 2  # only `fix` has them
+
+
+def test_a_rule_that_breaks_its_fix_availability_is_an_error(
+    cli: Runner, plugin, tmp_path: Path
+) -> None:
+    env = plugin("lying", LYING_RULE)
+    ran = cli("check", "XX912", "--format", "json", env=env)
+    assert ran.code == 3
+    [result] = ran.json()["results"]
+    assert result["status"] == "error"
+    assert "declares fix_availability NEVER" in result["diagnostics"][0]["message"]
+    listed = cli("rules", "--format", "json", env=env).json()["rules"]
+    assert next(r for r in listed if r["code"] == "XX912")["fix_availability"] == "never"
+
+
+def test_explain_shows_generated_settings_and_fix_options(cli: Runner) -> None:
+    ran = cli("explain", "git-messy-history")
+    assert ran.code == 0
+    assert ran.out.startswith("DD301 git-messy-history (Git repository; repository; fix: always)")
+    assert "## Settings" in ran.out and "`fail_commits` (int, default 20)" in ran.out
+    assert "## Fix options" in ran.out and "`--unpushed-only` (bool, default false)" in ran.out
+    static = cli("explain", "DD101").out
+    assert "`child_timeout` (float, default 60.0)" in static
