@@ -10,8 +10,7 @@ WIP / tmp / "." / very short subjects; duplicate subjects; merges of the base in
 commits that revert each other. It fails on fixup!/squash!/amend! markers or more than
 `fail_commits` (20) commits, warns when a branch of two or more commits has the other signals or
 more than `warn_commits` (10) commits, and passes on the default branch itself. Cost grows with
-the branch, not with the history. Settings (`[tool.devdoctor.rules.git-messy-history]`): `remote`,
-`base`, `protected`, `fail_commits`, `warn_commits`, `min_subject`.
+the branch, not with the history (settings below).
 
 ## Why is this bad?
 

@@ -14,10 +14,6 @@ TLS_RESET / TLS_TIMEOUT, NO_ANSWER, CAPTIVE_PORTAL / NOT_A_HUB, HTTP_BLOCKED(_LE
 RATE_LIMITED, UPSTREAM_DOWN, PROXY_BROKEN, PROXY_SOCKS_DEP. The whole rule ends within
 `total_timeout` (8 s) even when every target accepts connections and never answers.
 
-Settings (`[tool.devdoctor.rules.hf-endpoint-unreachable]`): `official_endpoint`, `mirrors`,
-`control_url`, `probe_repo` (default `openai-community/gpt2`), `dns_timeout`, `connect_timeout`,
-`tls_timeout`, `http_timeout`, `total_timeout`, `verify_timeout`.
-
 ## Why is this bad?
 
 From mainland China, many corporate networks and air-gapped clusters huggingface.co is
