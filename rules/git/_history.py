@@ -261,6 +261,38 @@ def push_args(remote: str, branch: str, lease: str | None, force: bool) -> list[
     return [*args, remote, f"{ref}:{ref}"]
 
 
+def remote_loss(
+    repo_path: Path, remote: str, branch: str, replaced: str, lease: str | None
+) -> str | None:
+    """Why publishing the rewrite would lose work on the remote, or None.
+
+    A lease only says "the remote is where I last fetched it"; after a background fetch that can
+    be a collaborator's commit. So the remote branch is fetched now and every commit on it must
+    be in `replaced` (the branch as it was before the rewrite, which the backup keeps), and it
+    must still be at the lease, which the printed undo command restores."""
+    ref = f"refs/heads/{branch}"
+    try:
+        git.run(repo_path, "fetch", "--quiet", "--no-tags", remote, ref)
+    except git.GitError as exc:
+        if "couldn't find remote ref" not in str(exc):
+            return f"cannot read {remote}'s {branch} to check it ({_first_line(exc)})"
+        tip = None
+    else:
+        tip = git.rev(repo_path, "FETCH_HEAD")
+    if tip is None:
+        return None if lease is None else f"{remote}'s {branch} was deleted since the check"
+    if not git.succeeds(repo_path, "merge-base", "--is-ancestor", tip, replaced):
+        theirs = git.run(repo_path, "log", "--format=  %h %s (%an)", f"{replaced}..{tip}")
+        return (
+            f"{remote}'s {branch} has commits your branch does not, which the push would delete:"
+            f"\n{theirs}\nintegrate them first (git pull --rebase {remote} {branch}), then run "
+            "devdoctor again"
+        )
+    if tip != lease:
+        return f"{remote}'s {branch} moved since the check ({(lease or 'absent')[:8]} -> {tip[:8]})"
+    return None
+
+
 def push(repo_path: Path, args: list[str]) -> str | None:
     """Run push_args: None when it worked, else git's reason."""
     try:

@@ -333,9 +333,14 @@ def _fixes(ctx: Context, settings: Settings, b: Branch, only_markers: bool) -> t
     ref = f"refs/heads/{branch}"
     force = lease is not None and not options.unpushed_only
     push = gitedit.push_args(remote, branch, lease, force or lease is None)
+    # The remote's tip as it was (the lease), not the local tip: the local branch may hold
+    # commits the remote never had.
+    restore = ["git", "push", f"--force-with-lease={ref}", remote, f"{lease}:{ref}"]
     note = (
-        f"if it was pushed, put the remote back with: git push --force-with-lease={ref} "
-        f"{remote} {head}:{ref}"
+        f"if it was pushed, put the remote back with: {shlex.join(restore)}"
+        if lease
+        else f"if it was pushed, delete it from the remote: git push {shlex.quote(remote)} "
+        f"--delete {shlex.quote(ref)}"
     )
     message = options.message or default_message(commits, settings.min_subject)
     coauthors = trailers(repo, commits)
@@ -354,15 +359,12 @@ def _fixes(ctx: Context, settings: Settings, b: Branch, only_markers: bool) -> t
     )
 
     def publish() -> str | None:
+        kept = f"; the local rewrite stays, `devdoctor undo` restores {branch} from its backup"
+        lost = gitedit.remote_loss(repo, remote, branch, head, lease)
+        if lost:
+            return f"not pushed: {lost}{kept}"
         problem = gitedit.push(repo, push)
-        return (
-            None
-            if problem is None
-            else (
-                f"push rejected ({problem}); the local rewrite stays, `devdoctor undo` restores "
-                f"{branch} from its backup"
-            )
-        )
+        return None if problem is None else f"push rejected ({problem}){kept}"
 
     def rewrite(mode: str) -> Fix:
         edit = gitedit.RewriteEdit(

@@ -177,9 +177,55 @@ def test_push_with_lease_and_a_collaborator_push_is_rejected(
     commit(dev, "src/npu.py", "A = 12\n", "fixup! Add NPU support")
     squashed = cli("fix", "DD301", "--apply", "--yes", "--push", "-m", "Add NPU support", cwd=dev)
     assert squashed.code == 1
-    assert "push rejected" in squashed.out and "stale info" in squashed.out
+    assert "not pushed: origin's npu_support has commits your branch does not" in squashed.out
+    assert "Add carol's part (Test Author)" in squashed.out
     assert git(dev, "ls-remote", "origin", "npu_support").split()[0] == carol_tip
     assert git(dev, "log", "-1", "--format=%s") == "Add NPU support"  # the local squash stays
+
+
+def test_a_fetched_collaborator_commit_is_not_overwritten(
+    cli: Runner, world: dict[str, Path]
+) -> None:
+    """After an ordinary fetch the lease names the collaborator's commit and passes; devdoctor
+    must still refuse, because that commit is not in what the squash replaces."""
+    dev, tmp = world["dev"], world["tmp"]
+    carol = tmp / "carol"
+    git(tmp, "clone", "-q", "-b", "npu_support", str(world["remote"]), str(carol))
+    commit(carol, "src/carol.py", "c = 1\n", "Add carol's part")
+    git(carol, "push", "-q", "origin", "npu_support")
+    carol_tip = git(carol, "rev-parse", "HEAD")
+    git(dev, "fetch", "-q")  # an IDE does this in the background
+    old_head = git(dev, "rev-parse", "HEAD")
+    ran = cli("fix", "DD301", "--apply", "--yes", "--push", "-m", "X", cwd=dev)
+    assert ran.code == 1, ran.out + ran.err
+    assert "which the push would delete" in ran.out and "Add carol's part" in ran.out
+    assert "git pull --rebase origin npu_support" in ran.out
+    assert git(dev, "ls-remote", "origin", "npu_support").split()[0] == carol_tip
+    assert cli("undo", "--yes", cwd=dev).code == 0
+    assert git(dev, "rev-parse", "HEAD") == old_head
+
+
+def test_the_undo_hint_puts_the_remote_back_exactly(cli: Runner, world: dict[str, Path]) -> None:
+    """dev has commits the remote never had: the hint restores the remote's tip, not dev's."""
+    dev = world["dev"]
+    remote_before = git(dev, "ls-remote", "origin", "npu_support").split()[0]
+    assert remote_before != git(dev, "rev-parse", "HEAD")
+    ran = cli("fix", "DD301", "--apply", "--yes", "--push", "-m", "Add NPU support", cwd=dev)
+    assert ran.code == 0, ran.out + ran.err
+    assert git(dev, "ls-remote", "origin", "npu_support").split()[0] != remote_before
+    listing = cli("fix", "DD301", "--push", "-m", "x", cwd=dev)  # nothing to do now
+    assert listing.code == 0
+    undo = cli("undo", "--yes", cwd=dev)
+    assert undo.code == 0, undo.out + undo.err
+    hint = next(line for line in undo.out.splitlines() if "put the remote back with:" in line)
+    subprocess.run(
+        hint.split("put the remote back with: ", 1)[1].rstrip(")"),
+        shell=True,
+        cwd=dev,
+        check=True,
+        capture_output=True,
+    )
+    assert git(dev, "ls-remote", "origin", "npu_support").split()[0] == remote_before
 
 
 @pytest.mark.parametrize(
