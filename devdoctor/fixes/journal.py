@@ -154,7 +154,8 @@ def _drift(edit: Edit) -> str:
         except FileNotFoundError:
             now = None
         return unified_diff(str(edit.path), edit.after, now)
-    return edit.describe()
+    drift = getattr(edit, "drift", None)  # an edit kind may say better what changed
+    return str(drift()) if callable(drift) else edit.describe()
 
 
 def written_files(state_dir: Path) -> list[Path]:

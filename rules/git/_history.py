@@ -224,8 +224,43 @@ class RewriteEdit:
         repo.head.reset(self.before, index=False, working_tree=False)
 
     def inverse(self) -> RefEdit:
-        """Only reached for a run killed mid-rewrite: put the branch back to the backup."""
-        return RefEdit(self.repo, self.ref, rev(self.repo, self.ref) or self.before, self.before)
+        """Only reached for a run killed mid-rewrite: put the branch back to the backup — from a
+        state the rewrite itself can leave. Anything else (commits made since) is where the
+        branch must not move from: the inverse then expects the state the rewrite found, so it
+        conflicts and undo refuses."""
+        now = rev(self.repo, self.ref) or ""
+        return RefEdit(
+            self.repo, self.ref, now if self.left_by_us(now) else self.before, self.before
+        )
+
+    def left_by_us(self, now: str) -> bool:
+        if now in (self.before, self.base):  # not moved yet, or reset --soft done
+            return True
+        tree = git.query(self.repo, "rev-parse", f"{now}^{{tree}}")
+        if not tree or tree != git.query(self.repo, "rev-parse", f"{self.before}^{{tree}}"):
+            return False
+        if self.mode == "squash":
+            parents = git.query(self.repo, "rev-list", "--parents", "-n", "1", now) or ""
+            subject = git.query(self.repo, "log", "-1", "--format=%s", now) or ""
+            return parents.split()[1:] == [self.base] and subject == self.subject
+        ours = git.query(self.repo, "rev-list", "--count", f"{self.base}..{now}") or "0"
+        theirs = git.query(self.repo, "rev-list", "--count", f"{self.base}..{self.before}") or "0"
+        return git.succeeds(self.repo, "merge-base", "--is-ancestor", self.base, now) and int(
+            ours
+        ) < int(theirs)
+
+    @property
+    def subject(self) -> str:
+        return (self.message.splitlines() or [""])[0]
+
+    def drift(self) -> str:
+        """What undo would lose, for its refusal."""
+        now = rev(self.repo, self.ref) or "nothing"
+        made = git.query(self.repo, "log", "--format=  %h %s", f"{self.base}..{now}") or ""
+        return (
+            f"{self.ref} is at {now[:8]}, a state this {self.mode} did not leave; moving it "
+            f"back to {self.before[:8]} would drop these commits:\n{made}"
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -235,11 +270,19 @@ class RewriteEdit:
             "before": self.before,
             "base": self.base,
             "mode": self.mode,
+            "subject": self.subject,  # recognises our own squash commit after a kill
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RewriteEdit:
-        return cls(Path(data["repo"]), data["branch"], data["before"], data["base"], data["mode"])
+        return cls(
+            Path(data["repo"]),
+            data["branch"],
+            data["before"],
+            data["base"],
+            data["mode"],
+            str(data.get("subject", "")),
+        )
 
 
 def _first_line(exc: Exception) -> str:

@@ -427,3 +427,48 @@ def test_the_push_shown_is_the_push_run(
     ]
     assert pushes == [shlex.split(shown)]
     assert ("--force-if-includes" in shown) == (not unpushed_only and git_version() >= (2, 30))
+
+
+KILL_DEVDOCTOR = """#!/bin/sh
+# The squash's `git commit` runs this hook: kill devdoctor (git commit's parent) mid-rewrite.
+devdoctor=$(awk '{print $4}' /proc/$PPID/stat)
+kill -9 "$devdoctor"
+exit 1
+"""
+
+
+def test_undo_after_a_killed_squash_keeps_commits_made_since(
+    cli: Runner, world: dict[str, Path]
+) -> None:
+    dev = world["dev"]
+    old_head = git(dev, "rev-parse", "HEAD")
+    hook = dev / ".git" / "hooks" / "pre-commit"
+    hook.write_text(KILL_DEVDOCTOR)
+    hook.chmod(0o755)
+    killed = cli("fix", "DD301", "--apply", "--yes", "-m", "Add NPU support", cwd=dev)
+    assert killed.code == -9, killed.out + killed.err
+    hook.unlink()
+    assert git(dev, "rev-parse", "HEAD") != old_head  # cut off after the soft reset
+    (dev / "new.py").write_text("work = 1\n")
+    git(dev, "add", "new.py")
+    git(dev, "commit", "-q", "-m", "New work after the crash")
+    mine = git(dev, "rev-parse", "HEAD")
+    ran = cli("undo", "--yes", cwd=dev)
+    assert ran.code == 1, ran.out + ran.err
+    assert "would drop these commits" in ran.out and "New work after the crash" in ran.out
+    assert git(dev, "rev-parse", "HEAD") == mine  # nothing moved, nothing lost
+
+
+def test_undo_after_a_killed_squash_restores_the_branch(
+    cli: Runner, world: dict[str, Path]
+) -> None:
+    dev = world["dev"]
+    old_head = git(dev, "rev-parse", "HEAD")
+    hook = dev / ".git" / "hooks" / "pre-commit"
+    hook.write_text(KILL_DEVDOCTOR)
+    hook.chmod(0o755)
+    assert cli("fix", "DD301", "--apply", "--yes", "-m", "Squash", cwd=dev).code == -9
+    hook.unlink()
+    ran = cli("undo", "--yes", cwd=dev)
+    assert ran.code == 0, ran.out + ran.err
+    assert git(dev, "rev-parse", "HEAD") == old_head
