@@ -62,6 +62,8 @@ from devdoctor.api import (
     git,
 )
 
+from ._pysource import Source, after_column, line_ending
+
 HUB_MODULES = {
     "huggingface_hub",
     "transformers",
@@ -201,15 +203,15 @@ def find(path: Path, tree: ast.Module) -> Finding | None:
     return Finding(path, first[0], first[1], late)
 
 
-def moved(source: str, finding: Finding, top_level: list[ast.stmt]) -> str | None:
-    """The source with the late assignments moved above the first hub import, or None when
-    that is not clearly safe."""
+def moved(source: Source, finding: Finding, top_level: list[ast.stmt]) -> bytes | None:
+    """The file's bytes with the late assignments moved above the first hub import, or None
+    when that is not clearly safe or would not be byte-exact."""
     if finding.first_import not in top_level or finding.first_import.col_offset != 0:
         return None
-    lines = source.splitlines(keepends=True)
+    lines = source.lines()
     for node in finding.late:
         end = node.end_lineno or node.lineno
-        rest = lines[end - 1][node.end_col_offset or 0 :].strip()
+        rest = after_column(lines[end - 1], node.end_col_offset or 0).strip()
         if (
             node not in top_level
             or node.col_offset != 0
@@ -222,6 +224,8 @@ def moved(source: str, finding: Finding, top_level: list[ast.stmt]) -> str | Non
         for node in finding.late
         for line in lines[node.lineno - 1 : (node.end_lineno or node.lineno)]
     ]
+    if not block[-1].endswith(("\n", "\r")):  # the last line of a file without a newline
+        block[-1] += line_ending(lines[0])
     for node in sorted(finding.late, key=lambda n: n.lineno, reverse=True):
         del lines[node.lineno - 1 : (node.end_lineno or node.lineno)]
     at = finding.first_import.lineno - 1
@@ -232,8 +236,9 @@ def moved(source: str, finding: Finding, top_level: list[ast.stmt]) -> str | Non
         for n in top_level
     )
     uses_os = any("os." in line for line in block)
-    lines[at:at] = (["import os\n"] if uses_os and not imports_os else []) + block
-    return "".join(lines)
+    newline = line_ending(lines[at])
+    lines[at:at] = ([f"import os{newline}"] if uses_os and not imports_os else []) + block
+    return source.encode("".join(lines))
 
 
 def sources(ctx: Context) -> Iterator[tuple[Path, bytes]]:
@@ -260,9 +265,9 @@ def check(ctx: Context, settings: None) -> Iterator[Diagnostic]:
         count += 1
         if VAR.encode() not in data:
             continue
-        source = data.decode("utf-8", "replace")
+        source = Source.decode(data)
         try:
-            tree = ast.parse(source)
+            tree = ast.parse(source.text if source else data)
         except (SyntaxError, ValueError):
             continue  # not ours to judge; the user's tools report syntax errors
         finding = find(path, tree)
@@ -277,7 +282,7 @@ def check(ctx: Context, settings: None) -> Iterator[Diagnostic]:
             "import_line": finding.first_import.lineno,
             "module": finding.module,
         }
-        new = moved(source, finding, tree.body)
+        new = moved(source, finding, tree.body) if source else None
         if new is not None and not hook:  # a hook never writes; the staged blob is not the file
             fix = Fix(
                 f"Move the HF_ENDPOINT assignment above `import {finding.module}`",

@@ -83,3 +83,55 @@ def test_unsafe_moves_are_display_only(cli: Runner, repo: Path) -> None:
     git(repo, "add", "cfg.py")
     [diag] = cli("check", "DD204", "--format", "json", cwd=repo).json()["results"][0]["diagnostics"]
     assert diag["fix"]["applicability"] == "display-only"
+
+
+EXACT_CASES = {
+    # a form feed between sections: str.splitlines() would count one line too many
+    "form-feed": (
+        b"import os\nimport transformers\n\x0c\nx = 1\n"
+        b'os.environ["HF_ENDPOINT"] = "https://hf-mirror.com"\ny = 2\n',
+        b'import os\nos.environ["HF_ENDPOINT"] = "https://hf-mirror.com"\n'
+        b"import transformers\n\x0c\nx = 1\ny = 2\n",
+    ),
+    # other characters str.splitlines() treats as line breaks, inside a string
+    "separators": (
+        b'import os\nimport datasets\nNOTE = "a\xc2\x85b\xe2\x80\xa8c\x1cd"\n'
+        b'os.environ["HF_ENDPOINT"] = "https://hf-mirror.com"\n',
+        b'import os\nos.environ["HF_ENDPOINT"] = "https://hf-mirror.com"\n'
+        b'import datasets\nNOTE = "a\xc2\x85b\xe2\x80\xa8c\x1cd"\n',
+    ),
+    # latin-1 with a coding cookie stays latin-1
+    "latin-1": (
+        b"# -*- coding: latin-1 -*-\nimport os\nimport timm\nNAME = 'caf\xe9'\n"
+        b'os.environ["HF_ENDPOINT"] = "https://hf-mirror.com"\n',
+        b'# -*- coding: latin-1 -*-\nimport os\nos.environ["HF_ENDPOINT"] = '
+        b'"https://hf-mirror.com"\nimport timm\nNAME = \'caf\xe9\'\n',
+    ),
+    # Windows line endings stay Windows line endings, the added `import os` included
+    "crlf": (
+        b"import peft\r\nimport os\r\n"
+        b'os.environ["HF_ENDPOINT"] = "https://hf-mirror.com"\r\n',
+        b'import os\r\nos.environ["HF_ENDPOINT"] = "https://hf-mirror.com"\r\n'
+        b"import peft\r\nimport os\r\n",
+    ),
+    # a BOM stays, and a last line without a newline is moved whole
+    "bom-no-final-newline": (
+        b"\xef\xbb\xbfimport os\nimport transformers\n"
+        b'os.environ["HF_ENDPOINT"] = "https://hf-mirror.com"',
+        b'\xef\xbb\xbfimport os\nos.environ["HF_ENDPOINT"] = "https://hf-mirror.com"\n'
+        b"import transformers\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", EXACT_CASES, ids=str)
+def test_the_move_is_byte_exact(cli: Runner, repo: Path, case: str) -> None:
+    before, expected = EXACT_CASES[case]
+    script = repo / "train.py"
+    script.write_bytes(before)
+    git(repo, "add", "train.py")
+    ran = cli("fix", "DD204", "--apply", cwd=repo)
+    assert ran.code == 0, ran.out + ran.err
+    assert script.read_bytes() == expected
+    assert cli("undo", "--yes", cwd=repo).code == 0
+    assert script.read_bytes() == before
