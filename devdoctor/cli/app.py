@@ -72,6 +72,10 @@ def fix(
         list[str] | None,
         typer.Option("--from-log", metavar="FILE", help="Fix what this log shows, not a check."),
     ] = None,
+    keep_unverified: Annotated[
+        bool,
+        typer.Option("--keep-unverified", help="Keep a fix whose proof in a new process fails."),
+    ] = False,
     **rule_flags: Any,  # the rules' own fix options (Rule.fix_options), added by _rule_flags
 ) -> int:
     """Preview fixes as diffs; with --apply write them, re-check, and journal them for undo."""
@@ -87,6 +91,7 @@ def fix(
         alternative,
         from_log or [],
         {k: v for k, v in rule_flags.items() if v is not None},
+        keep_unverified,
     )
 
 

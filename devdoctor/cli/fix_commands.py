@@ -64,6 +64,7 @@ def fix(
     alternative: int = 0,
     from_log: Sequence[str] = (),
     fix_option_values: dict[str, Any] | None = None,
+    keep_unverified: bool = False,
 ) -> int:
     from devdoctor import paths
     from devdoctor.fixes import persist
@@ -80,7 +81,7 @@ def fix(
     if not apply:
         return _preview(problems(), unsafe, named)
     with journal.locked(paths.state_dir()):  # a second `fix --apply` waits, then re-checks
-        return _apply(session, problems(), target, unsafe, yes, named)
+        return _apply(session, problems(), target, unsafe, yes, named, keep_unverified)
 
 
 def _not_checked(found: Problems, named: set[str]) -> list[str]:
@@ -111,7 +112,13 @@ def _preview(found: Problems, unsafe: bool, named: set[str]) -> int:
 
 
 def _apply(
-    session: Session, found: Problems, target: str, unsafe: bool, yes: bool, named: set[str]
+    session: Session,
+    found: Problems,
+    target: str,
+    unsafe: bool,
+    yes: bool,
+    named: set[str],
+    keep_unverified: bool,
 ) -> int:
     from devdoctor import paths
     from devdoctor.cli.text import render_applied
@@ -129,6 +136,7 @@ def _apply(
         ctx,
         Journal(paths.state_dir()),
         lambda p: fixing.plan_one(p.rule, p.diagnostic, p.fix, ctx, target),
+        keep_unverified,
     )
     skipped = len(planned) - len(chosen)
     footer = _not_checked(found, named)

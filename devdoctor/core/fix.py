@@ -68,6 +68,16 @@ class EnvChange:
         else:
             env[self.name] = self.value
 
+    def problem(self) -> str | None:
+        """Why this value cannot be persisted as it is, or None. Control characters could end
+        a marked block or a quoted string in some shell; ld.so splits LD_PRELOAD at blanks
+        (and colons), so a path holding one would preload the wrong files."""
+        if any(ord(c) < 32 or ord(c) == 127 for c in self.name + self.value):
+            return f"{self.name}: a value with control characters cannot be persisted"
+        if self.name == "LD_PRELOAD" and any(c.isspace() for c in self.value):
+            return f"LD_PRELOAD cannot hold a path with a blank ({self.value!r}): ld.so splits it"
+        return None
+
     def describe(self, current: str | None) -> str:
         old = "(unset)" if current is None else current
         if self.op is EnvOp.UNSET:

@@ -12,7 +12,7 @@ from devdoctor.core.fix import Applicability, Conflict, Edit, EditFailed, Fix
 from devdoctor.core.rule import Diagnostic, Rule, Status
 from devdoctor.errors import UsageError
 from devdoctor.fixes import persist
-from devdoctor.fixes.journal import Journal, apply_all
+from devdoctor.fixes.journal import Journal, Run, apply_all
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,7 @@ class Outcome(enum.Enum):
     FAILED = "failed, nothing changed"
     NOT_APPLIED = "not applied"
     PUBLISH_FAILED = "applied here, publishing failed (`devdoctor undo` reverts it)"
+    ROLLED_BACK = "not fixed, rolled back"
 
 
 @dataclass(frozen=True)
@@ -43,13 +44,17 @@ class Applied:
     planned: Planned
     outcome: Outcome
     detail: str = ""
+    effective: tuple[Edit, ...] = ()  # what was really written, for a rollback
 
 
 def plan_one(rule: Rule, diagnostic: Diagnostic, fix: Fix, ctx: Context, target: str) -> Planned:
     edits: tuple[Edit, ...] = fix.edits
     where, instructions = "", fix.instructions
     if fix.env:
-        persisted = persist.plan(fix.env, target, ctx.location, ctx.env)
+        try:
+            persisted = persist.plan(fix.env, target, ctx.location, ctx.env)
+        except persist.PersistError as exc:  # shown and not applied; other fixes go on
+            return Planned(rule, diagnostic, fix, (), "", f"cannot persist: {exc}")
         edits += persisted.edits
         where = persisted.where
         instructions = "\n".join(filter(None, [instructions, persisted.instructions]))
@@ -86,9 +91,14 @@ def wanted(p: Planned, unsafe: bool, named: set[str]) -> bool:
 
 
 def apply(
-    chosen: Sequence[Planned], ctx: Context, journal: Journal, replan: Callable[[Planned], Planned]
+    chosen: Sequence[Planned],
+    ctx: Context,
+    journal: Journal,
+    replan: Callable[[Planned], Planned],
+    keep_unverified: bool = False,
 ) -> list[Applied]:
-    """Apply each fix all-or-nothing, journaled before the first write, then verify each."""
+    """Apply each fix all-or-nothing, journaled before the first write, then verify each; a
+    fix whose own proof fails is rolled back unless asked to keep it."""
     run = journal.begin([], [], ctx.clock())
     done: list[Applied] = []
     for original in chosen:
@@ -112,15 +122,45 @@ def apply(
             replace(run, fixes=(*run.fixes, planned.label), edits=(*run.edits, *effective))
         )
         problem = planned.fix.publish() if planned.fix.publish else None
-        if problem:
-            done.append(Applied(planned, Outcome.PUBLISH_FAILED, problem))
-        else:
-            done.append(Applied(planned, Outcome.FIXED))
+        outcome = Outcome.PUBLISH_FAILED if problem else Outcome.FIXED
+        done.append(Applied(planned, outcome, problem or "", tuple(effective)))
+    done = verify(done, ctx)
+    if not keep_unverified:
+        done, run = _roll_back_unproven(done, journal, run)
     if run.edits:
         journal.mark(run, "applied")
     else:
         journal.dir.joinpath(f"{run.id}.json").unlink(missing_ok=True)
-    return verify(done, ctx)
+    return done
+
+
+def _roll_back_unproven(
+    done: list[Applied], journal: Journal, run: Run
+) -> tuple[list[Applied], Run]:
+    """Put back what a fix wrote when its proof in a new process failed: a preload that ld.so
+    cannot load would make every process in the environment print errors. Fixes that published
+    (a push) are never rolled back here; undo says how."""
+    kept = []
+    for item in done:
+        fix = item.planned.fix
+        if item.outcome is not Outcome.NOT_FIXED or not fix.verify or fix.publish:
+            kept.append(item)
+            continue
+        try:
+            apply_all([edit.inverse() for edit in reversed(item.effective)])
+        except (Conflict, EditFailed, OSError) as exc:
+            kept.append(replace(item, detail=f"{item.detail}; rolling back failed: {exc}"))
+            continue
+        run = journal.save(
+            replace(
+                run,
+                fixes=tuple(f for f in run.fixes if f != item.planned.label),
+                edits=tuple(e for e in run.edits if e not in item.effective),
+            )
+        )
+        detail = f"{item.detail} (--keep-unverified keeps such a fix)"
+        kept.append(replace(item, outcome=Outcome.ROLLED_BACK, detail=detail))
+    return kept, run
 
 
 def _still_there(rule: Rule, diagnostic: Diagnostic, ctx: Context) -> Diagnostic | None:
@@ -150,19 +190,19 @@ def verify(done: Sequence[Applied], ctx: Context) -> list[Applied]:
             change.applied_to(new_env)
         if p.fix.verify is not None:  # the fix's own proof, in a new process
             problem = p.fix.verify(new_env)
-            verified.append(
-                Applied(p, Outcome.NOT_FIXED, problem)
+            outcome, detail = (
+                (Outcome.NOT_FIXED, problem)
                 if problem
-                else Applied(p, Outcome.FIXED, "verified in a new process")
+                else (Outcome.FIXED, "verified in a new process")
             )
+            verified.append(replace(item, outcome=outcome, detail=detail))
             continue
         fresh = ctx.with_env(ctx.env)
         left = _still_there(p.rule, p.diagnostic, fresh)
         if left is None:
-            verified.append(Applied(p, Outcome.FIXED))
-            continue
-        if p.fix.env and _still_there(p.rule, p.diagnostic, ctx.with_env(new_env)) is None:
-            verified.append(Applied(p, Outcome.NEW_SHELL, p.instructions))
-            continue
-        verified.append(Applied(p, Outcome.NOT_FIXED, left.message))
+            verified.append(item)
+        elif p.fix.env and _still_there(p.rule, p.diagnostic, ctx.with_env(new_env)) is None:
+            verified.append(replace(item, outcome=Outcome.NEW_SHELL, detail=p.instructions))
+        else:
+            verified.append(replace(item, outcome=Outcome.NOT_FIXED, detail=left.message))
     return verified

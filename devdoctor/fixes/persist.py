@@ -211,6 +211,10 @@ def plan(
     new: Sequence[EnvChange], requested: str, location: Location, env: Mapping[str, str]
 ) -> Persisted:
     kind = resolve_kind(requested, location)
+    for change in new:
+        problem = change.problem()
+        if problem:
+            raise PersistError(problem)
     if kind == "print":
         return Persisted("", (), "run in your shell: " + "; ".join(export_lines(new).splitlines()))
     changes = merge(managed(kind, location, env), new)

@@ -181,14 +181,26 @@ def _fixes(
         )
 
     names = ", ".join(os.path.basename(p) for p in libs)
-    fixes = [
-        Fix(
-            f"Preload {names} (LD_PRELOAD)",
-            Applicability.SAFE,
-            env=(EnvChange("LD_PRELOAD", ":".join(libs), EnvOp.PREPEND),),
-            verify=verify,
+    unloadable = [p for p in libs if ":" in p or any(c.isspace() for c in p)]
+    fixes = []
+    if unloadable:  # ld.so splits LD_PRELOAD at colons and blanks: no way to name this file
+        fixes.append(
+            Fix(
+                f"Preload {names} from a path without blanks or colons",
+                Applicability.DISPLAY_ONLY,
+                instructions=f"{unloadable[0]} cannot be named in LD_PRELOAD (ld.so splits it "
+                "at blanks and colons): recreate the environment under a path without them",
+            )
         )
-    ]
+    else:
+        fixes.append(
+            Fix(
+                f"Preload {names} (LD_PRELOAD)",
+                Applicability.SAFE,
+                env=(EnvChange("LD_PRELOAD", ":".join(libs), EnvOp.PREPEND),),
+                verify=verify,
+            )
+        )
     if size_only and glibc.has_tunable(budget.glibc):
         n = max(1024, -(-demand // 1024) * 1024)
         value = glibc.with_tunable(ctx.env, glibc.TUNABLE, n)
@@ -200,7 +212,7 @@ def _fixes(
                 verify=verify,
             )
         )
-    return tuple(fixes)
+    return tuple(sorted(fixes, key=lambda f: not f.applicable))  # the rule's choice applies
 
 
 def _lib_facts(lib: Library, preloaded: set[str]) -> dict[str, Any]:

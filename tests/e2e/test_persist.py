@@ -180,3 +180,26 @@ def test_print_target_writes_nothing(
 def test_conda_target_needs_a_conda_env(cli: Runner, env: dict[str, str], user_venv: Path) -> None:
     ran = cli("fix", "--target", "conda", "--python", str(user_venv / "bin" / "python"), env=env)
     assert ran.code == 2 and "not a conda environment" in ran.err
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "/opt/lib.so\n# <<< devdoctor <<<\ntouch /tmp/devdoctor-pwned\n# >>> devdoctor >>>",
+        "/opt/lib.so\rtouch /tmp/devdoctor-pwned",
+        "/opt/My Libs/lib.so",  # ld.so would split it at the blank
+    ],
+    ids=["fake-end-marker", "carriage-return", "blank"],
+)
+def test_values_a_block_cannot_hold_are_refused(
+    cli: Runner, plugin, isolated: Path, value: str
+) -> None:
+    env = {**plugin("needs_preload", NEEDS_PRELOAD), "DDTEST_LIB": value}
+    rc = isolated / ".bashrc"
+    rc.write_text("# mine\n")
+    for _ in range(2):  # the second write is where a fake end marker used to cut the block
+        ran = cli("fix", "XX903", "--apply", "--target", "shell", env=env)
+        assert ran.code == 1, ran.out + ran.err
+        assert "cannot persist" in ran.out
+    assert rc.read_text() == "# mine\n"
+    assert not Path("/tmp/devdoctor-pwned").exists()

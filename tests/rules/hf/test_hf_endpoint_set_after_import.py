@@ -105,12 +105,11 @@ EXACT_CASES = {
         b"# -*- coding: latin-1 -*-\nimport os\nimport timm\nNAME = 'caf\xe9'\n"
         b'os.environ["HF_ENDPOINT"] = "https://hf-mirror.com"\n',
         b'# -*- coding: latin-1 -*-\nimport os\nos.environ["HF_ENDPOINT"] = '
-        b'"https://hf-mirror.com"\nimport timm\nNAME = \'caf\xe9\'\n',
+        b"\"https://hf-mirror.com\"\nimport timm\nNAME = 'caf\xe9'\n",
     ),
     # Windows line endings stay Windows line endings, the added `import os` included
     "crlf": (
-        b"import peft\r\nimport os\r\n"
-        b'os.environ["HF_ENDPOINT"] = "https://hf-mirror.com"\r\n',
+        b'import peft\r\nimport os\r\nos.environ["HF_ENDPOINT"] = "https://hf-mirror.com"\r\n',
         b'import os\r\nos.environ["HF_ENDPOINT"] = "https://hf-mirror.com"\r\n'
         b"import peft\r\nimport os\r\n",
     ),

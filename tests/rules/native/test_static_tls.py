@@ -372,3 +372,70 @@ def test_stale_preload_after_an_upgrade_is_caught_by_dd102(
     doc = cli("check", "DD102", "--format", "json", "--python", python).json()
     assert doc["results"][0]["status"] == "fail"
     assert "DD102" in cli("explain", "DD101").out
+
+
+def test_a_path_with_a_blank_is_never_preloaded(
+    cli: Runner, tls_libs: dict[str, Path], tmp_path: Path
+) -> None:
+    """ld.so splits LD_PRELOAD at blanks: a venv under `My Projects` gets the tunable instead."""
+    import venv
+
+    spaced = tmp_path / "My Projects" / "venv"
+    venv.create(spaced, with_pip=False, symlinks=True)
+    [placed] = install(spaced, tls_libs["big"])
+    python = str(spaced / "bin" / "python")
+    preview = cli("fix", "DD101", "--python", python)
+    assert "Preload libbigtls.so from a path without blanks or colons" in preview.out
+    ran = cli("fix", "DD101", "--apply", "--python", python)
+    assert ran.code == 0, ran.out + ran.err
+    assert "(GLIBC_TUNABLES): fixed" in ran.out
+    activate = (spaced / "bin" / "activate").read_text()
+    assert "LD_PRELOAD" not in activate
+    command = f". '{spaced}/bin/activate'; {LOAD.format(lib=repr(str(placed)))}"
+    assert sh("bash", command, {}) == ["LOADED"]
+
+
+@pytest.fixture
+def lib_with_missing_dependency(tmp_path: Path) -> Path:
+    """Needs static TLS and a library that is gone: preloading it cannot work."""
+    (tmp_path / "dep.c").write_text("int dep(void) { return 1; }\n")
+    (tmp_path / "ie.c").write_text(SOURCE + "int dep(void);\nint use(void) { return dep(); }\n")
+    subprocess.run(
+        ["gcc", "-shared", "-fPIC", "-o", str(tmp_path / "libgonedep.so"), str(tmp_path / "dep.c")],
+        check=True,
+    )
+    lib = tmp_path / "libneedsgone.so"
+    subprocess.run(
+        [
+            "gcc",
+            "-shared",
+            "-fPIC",
+            "-ftls-model=initial-exec",
+            "-o",
+            str(lib),
+            str(tmp_path / "ie.c"),
+            f"-L{tmp_path}",
+            "-lgonedep",
+        ],
+        check=True,
+    )
+    (tmp_path / "libgonedep.so").unlink()
+    return lib
+
+
+def test_a_fix_that_fails_its_proof_is_rolled_back(
+    cli: Runner, lib_with_missing_dependency: Path, user_venv: Path
+) -> None:
+    install(user_venv, lib_with_missing_dependency)
+    python = str(user_venv / "bin" / "python")
+    pristine = tree_hashes(user_venv / "bin")
+    ran = cli("fix", "DD101", "--apply", "--python", python)
+    assert ran.code == 1, ran.out + ran.err
+    assert "not fixed, rolled back" in ran.out and "libgonedep.so" in ran.out
+    assert tree_hashes(user_venv / "bin") == pristine
+    assert "Nothing to undo." in cli("undo", "--yes").out
+    kept = cli("fix", "DD101", "--apply", "--keep-unverified", "--python", python)
+    assert kept.code == 1 and ": not fixed" in kept.out and "rolled back" not in kept.out
+    assert "LD_PRELOAD" in (user_venv / "bin" / "activate").read_text()
+    assert cli("undo", "--yes").code == 0
+    assert tree_hashes(user_venv / "bin") == pristine
