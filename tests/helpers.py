@@ -93,3 +93,14 @@ def require_tool(name: str) -> str:
     if os.environ.get("CI") == "true":
         pytest.fail(f"{name} is required under CI=true (.ci/run installs it)")
     pytest.skip(f"{name} is not installed")
+
+
+def stale_lock(path: Path, data: bytes = b"") -> Path:
+    """A lock file as a crashed git leaves it: written a minute ago (DD302 never calls a
+    younger lock stale)."""
+    import time
+
+    path.write_bytes(data)
+    old = time.time() - 60
+    os.utime(path, (old, old))
+    return path

@@ -42,6 +42,20 @@ def system_processes() -> list[ProcessInfo]:
     return found
 
 
+def processes_holding(path: str) -> list[int]:
+    """The pids of processes that have this file open (what lsof would say)."""
+    import psutil
+
+    found = []
+    for proc in psutil.process_iter(["pid"]):
+        try:
+            if any(f.path == path for f in proc.open_files()):
+                found.append(proc.info["pid"])
+        except (psutil.Error, OSError):
+            continue  # gone, or another user's
+    return found
+
+
 @dataclass(frozen=True)
 class Repository:
     """The git repository the user stands in."""
@@ -73,6 +87,7 @@ class Context:
     config: Config = field(default_factory=Config)
     python: str | None = None  # --python
     processes: Callable[[], list[ProcessInfo]] = system_processes
+    holders: Callable[[str], list[int]] = processes_holding  # pids with a file open
     clock: Callable[[], float] = time.time
     state_dir: Path | None = None
     cache_dir: Path | None = None  # devdoctor's caches (None: no cache, as in most tests)

@@ -3,8 +3,10 @@
 ## What it does
 
 Looks for `index.lock` in the git directory of the repository you stand in (worktrees and
-`GIT_DIR` included) and for git processes whose working directory is inside that repository.
-A lock with no such process is stale.
+`GIT_DIR` included). It is stale when no git process works in that repository, no process at
+all has the file open (libgit2, GitPython, JGit and IDEs take the lock without being `git`),
+and it is older than `grace_seconds` (a git that is starting has just made it). From a log,
+only a file named exactly `index.lock` inside a git directory is considered.
 
 ## Why is this bad?
 
@@ -24,8 +26,8 @@ $ devdoctor check git-stale-index-lock
 
 ## Fix
 
-Remove the lock file. devdoctor only offers this when no git process runs in the repository;
-while one does, the lock is in use and the rule reports it without a fix.
+Remove the lock file. devdoctor only offers this when the lock is stale as above; while it is
+in use the rule reports who holds it, without a fix.
 
 ## Fix safety
 
@@ -37,6 +39,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,9 +54,17 @@ from devdoctor.api import (
     Scope,
     Signature,
     Status,
+    setting,
 )
 
 FIX_TITLE = "Remove the stale index.lock"
+
+
+@dataclass(frozen=True)
+class Settings:
+    grace_seconds: float = setting(
+        2.0, "a lock younger than this may belong to a git that is starting: never stale"
+    )
 
 
 def _inside(path: str | None, folders: tuple[Path, ...]) -> bool:
@@ -73,33 +84,56 @@ def _git_processes(ctx: Context, folders: tuple[Path, ...]) -> list[int]:
     ]
 
 
-def check(ctx: Context, settings: None) -> Iterator[Diagnostic]:
+def is_git_lock(lock: Path) -> bool:
+    """`index.lock` directly in a git directory (a repository's, or a linked worktree's)."""
+    folder = lock.parent
+    return (
+        lock.name == "index.lock"
+        and (folder / "HEAD").is_file()
+        and ((folder / "objects").is_dir() or (folder / "commondir").is_file())
+    )
+
+
+def why_in_use(ctx: Context, lock: Path, settings: Settings) -> tuple[str, dict[str, Any]] | None:
+    """Who may still be using the lock (in words, and as facts); None when it is stale."""
+    folders = tuple(Path(os.path.realpath(f)) for f in {lock.parent, lock.parent.parent})
+    running = _git_processes(ctx, folders)
+    if running:
+        pids = ", ".join(map(str, running))
+        return f"held by a running git (pid {pids}); wait for it", {"git_pids": running}
+    holders = [pid for pid in ctx.holders(os.path.realpath(lock)) if pid != os.getpid()]
+    if holders:
+        pids = ", ".join(map(str, holders))
+        return f"open in pid {pids} (a git library or an IDE)", {"holder_pids": holders}
+    try:
+        age = ctx.clock() - lock.stat().st_mtime
+    except OSError:
+        return None
+    if age < settings.grace_seconds:
+        return f"{age:.1f} s old: a git may be starting; check again in a moment", {}
+    return None
+
+
+def check(ctx: Context, settings: Settings) -> Iterator[Diagnostic]:
     repo = ctx.repo()
     if repo is None:
         yield Diagnostic(Status.SKIP, "not in a git repository")
         return
-    work_tree, git_dir = repo.work_tree, repo.git_dir
-    lock = git_dir / "index.lock"
+    lock = repo.git_dir / "index.lock"
     try:
         stat = lock.stat()
     except FileNotFoundError:
-        yield Diagnostic(Status.PASS, "no index.lock", {"git_dir": str(git_dir)})
+        yield Diagnostic(Status.PASS, "no index.lock", {"git_dir": str(repo.git_dir)})
         return
     facts = {
         "lock": str(lock),
         "age_seconds": round(ctx.clock() - stat.st_mtime, 1),
         "size": stat.st_size,
     }
-    folders = tuple(Path(os.path.realpath(f)) for f in {work_tree, git_dir})
-    running = _git_processes(ctx, folders)
-    if running:
-        yield Diagnostic(
-            Status.WARN,
-            f"{lock} is held by a running git (pid "
-            f"{', '.join(map(str, running))}); wait for it to finish",
-            {**facts, "git_pids": running},
-            key=str(lock),
-        )
+    in_use = why_in_use(ctx, lock, settings)
+    if in_use:
+        why, more = in_use
+        yield Diagnostic(Status.WARN, f"{lock} is in use: {why}", {**facts, **more}, key=str(lock))
         return
     fix = Fix(FIX_TITLE, Applicability.SAFE, (FileEdit.write(lock, None),))
     yield Diagnostic(
@@ -107,13 +141,10 @@ def check(ctx: Context, settings: None) -> Iterator[Diagnostic]:
     )
 
 
-def fix_from_log(ctx: Context, facts: Mapping[str, Any], settings: None) -> Fix | None:
-    """The lock the log names, if it is still there and no git runs in that repository."""
+def fix_from_log(ctx: Context, facts: Mapping[str, Any], settings: Settings) -> Fix | None:
+    """The lock the log names, if it is a git lock that is still there and stale."""
     lock = Path(str(facts.get("lock", "")))
-    if not lock.is_file():
-        return None
-    folders = tuple(Path(os.path.realpath(f)) for f in (lock.parent, lock.parent.parent))
-    if _git_processes(ctx, folders):
+    if not lock.is_file() or not is_git_lock(lock) or why_in_use(ctx, lock, settings):
         return None
     return Fix(FIX_TITLE, Applicability.SAFE, (FileEdit.write(lock, None),))
 
@@ -132,5 +163,6 @@ RULE = Rule(
             "git's lock file {lock} is in the way (left by a git that stopped?)",
         ),
     ),
+    settings=Settings,
     fix_from_log=fix_from_log,
 )

@@ -13,7 +13,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from helpers import Runner
+from helpers import Runner, stale_lock
 
 from devdoctor.core.registry import load
 from devdoctor.logs.scanner import Scanner
@@ -160,7 +160,7 @@ def test_no_catastrophic_backtracking(signature) -> None:
 
 def test_gz_input_and_the_fix_command(cli: Runner, repo: Path, tmp_path: Path) -> None:
     lock = repo / ".git" / "index.lock"
-    lock.write_bytes(b"")
+    stale_lock(lock, b"")
     log = tmp_path / "job.log.gz"
     with gzip.open(log, "wt") as f:
         f.write(
@@ -176,7 +176,7 @@ def test_gz_input_and_the_fix_command(cli: Runner, repo: Path, tmp_path: Path) -
 
 def test_fix_from_log_command_works(cli: Runner, repo: Path, tmp_path: Path) -> None:
     lock = repo / ".git" / "index.lock"
-    lock.write_bytes(b"")
+    stale_lock(lock, b"")
     failed = subprocess.run(["git", "add", "README"], cwd=repo, capture_output=True, text=True)
     log = tmp_path / "ci.log"
     log.write_text(failed.stderr)
@@ -212,7 +212,7 @@ def test_run_passes_output_and_exit_code_through(tmp_path: Path) -> None:
 
 
 def test_run_diagnoses_a_failure_without_rerunning(repo: Path, tmp_path: Path) -> None:
-    (repo / ".git" / "index.lock").write_bytes(b"")
+    stale_lock(repo / ".git" / "index.lock")
     counter = tmp_path / "runs"
     script = f"echo x >> {counter}; git add README; exit 128"  # git's real error, then fail
     ran = run_cmd("sh", "-c", script, cwd=repo)
