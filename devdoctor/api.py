@@ -24,6 +24,7 @@ from devdoctor.core.rule import Diagnostic, Family, Rule, Scope, Signature, Stat
 from devdoctor.core.staged import StagedFile
 from devdoctor.core.target import Distribution, TargetError, TargetFacts
 from devdoctor.fixes.edits import FileEdit, PackageEdit
+from devdoctor.private import write_private
 from devdoctor.redact import HF_TOKEN_PATTERN
 
 if TYPE_CHECKING:
@@ -80,4 +81,5 @@ __all__ = [
     "git",
     "persisted_env",
     "setting",
+    "write_private",
 ]

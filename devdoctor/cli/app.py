@@ -246,7 +246,7 @@ def version() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from devdoctor.cli.crash import guarded, one_line
+    from devdoctor.cli.crash import guarded, one_line, scrubbed
 
     args = sys.argv[1:] if argv is None else argv
 
@@ -257,7 +257,8 @@ def main(argv: list[str] | None = None) -> int:
             command = typer.main.get_command(app)
             code = command.main(args=args, prog_name="devdoctor", standalone_mode=False)
         except typer.TyperException as exc:  # the CLI's own usage errors
-            print(f"devdoctor: error: {one_line(exc.format_message())}", file=sys.stderr)
+            message = scrubbed(one_line(exc.format_message()))
+            print(f"devdoctor: error: {message}", file=sys.stderr)
             return int(getattr(exc, "exit_code", 2))
         except typer.Abort:
             raise KeyboardInterrupt from None

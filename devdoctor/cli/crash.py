@@ -18,15 +18,14 @@ def log_crash(text: str) -> Path:
     import time
 
     from devdoctor import paths
+    from devdoctor.private import append_private
     from devdoctor.redact import Redactor
 
     entry = f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} devdoctor {' '.join(sys.argv[1:])}\n"
-    entry += Redactor().text(text)
+    entry = Redactor().text(entry + text)
     for log in (paths.log_file(), Path(tempfile.gettempdir()) / "devdoctor-crash.log"):
         try:
-            log.parent.mkdir(parents=True, exist_ok=True)
-            with log.open("a", encoding="utf-8") as f:
-                f.write(entry)
+            append_private(log, entry)
             return log
         except OSError:
             continue  # the state dir itself may be what is broken
@@ -50,13 +49,20 @@ def one_line(message: str) -> str:
     return " ".join(message.split())
 
 
+def scrubbed(message: str) -> str:
+    """Errors quote what the user gave (a config value, a path, a URL): no secret in them."""
+    from devdoctor.redact import Redactor
+
+    return Redactor().text(message)
+
+
 def guarded(command: Callable[[], int]) -> int:
     """Run a command with the contract every command keeps: an expected error is one line and
     its exit code, Ctrl-C is 130, anything else is an internal error (exit 3, traceback logged)."""
     try:
         return command()
     except DevdoctorError as exc:
-        print(f"devdoctor: {one_line(str(exc))}", file=sys.stderr)
+        print(f"devdoctor: {scrubbed(one_line(str(exc)))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("devdoctor: interrupted", file=sys.stderr)

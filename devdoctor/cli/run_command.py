@@ -34,12 +34,13 @@ def diagnose(argv: Sequence[str], output: bytes, exit_code: int) -> None:
     from devdoctor.core import registry
     from devdoctor.core.context import default_context
     from devdoctor.logs.findings import findings_in
+    from devdoctor.private import write_private
     from devdoctor.redact import Redactor
 
     try:
         log = paths.state_dir() / "last-run.log"
-        log.parent.mkdir(parents=True, exist_ok=True)
-        log.write_bytes(output)
+        kept = Redactor().text(output.decode("utf-8", "surrogateescape"))
+        write_private(log, kept.encode("utf-8", "surrogateescape"))
         source = str(log)
         stream = io.BufferedReader(io.BytesIO(output))
         findings = findings_in(
@@ -50,9 +51,9 @@ def diagnose(argv: Sequence[str], output: bytes, exit_code: int) -> None:
         return
     if not findings:
         return
+    command = Redactor().text(shlex.join(argv))
     print(
-        f"\ndevdoctor: `{shlex.join(argv)}` failed (exit {exit_code}); "
-        "known problems in its output:",
+        f"\ndevdoctor: `{command}` failed (exit {exit_code}); known problems in its output:",
         file=sys.stderr,
     )
     render_diagnose(Redactor().data(diagnosis_model(findings)), stderr=True)

@@ -154,11 +154,9 @@ def _entry_points() -> list[tuple[str, str]]:
 
     found = [(ep.name, ep.value) for ep in entry_points(group=ENTRY_POINT_GROUP)]
     with contextlib.suppress(OSError):
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        payload = {"stamp": stamp, "entry_points": found}
-        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(payload))
-        os.replace(tmp, cache)
+        from devdoctor.private import write_private
+
+        write_private(cache, json.dumps({"stamp": stamp, "entry_points": found}).encode())
     return found
 
 

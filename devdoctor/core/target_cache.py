@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from devdoctor.core.target import TargetFacts, probe_json
+from devdoctor.private import write_private
 
 
 def _stamp(python: str, env: Mapping[str, str], folders: list[str]) -> list[Any]:
@@ -43,10 +44,5 @@ def probe(python: str, env: Mapping[str, str], cache_file: Path | None) -> Targe
     facts = probe_json(python, env)
     with contextlib.suppress(OSError):
         entries[python] = {"stamp": _stamp(python, env, facts["site_packages"]), "facts": facts}
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            json.dump(entries, f)
-        os.replace(tmp, cache_file)
+        write_private(cache_file, json.dumps(entries).encode())
     return TargetFacts.from_json(facts)

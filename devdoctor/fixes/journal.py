@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import os
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -13,7 +14,9 @@ from typing import Any
 
 from devdoctor.core.fix import Conflict, Edit
 from devdoctor.errors import DevdoctorError
-from devdoctor.fixes.edits import atomic_write, edit_from_json, edit_to_json
+from devdoctor.fixes.edits import edit_from_json, edit_to_json
+from devdoctor.private import private_dir, write_private
+from devdoctor.redact import Redactor
 
 LOCK_WAIT = 60.0
 
@@ -25,8 +28,9 @@ class Busy(DevdoctorError):
 @contextlib.contextmanager
 def locked(state_dir: Path, wait: float = LOCK_WAIT) -> Iterator[None]:
     """Serialise runs that write: one `fix --apply` or `undo` at a time, across processes."""
-    state_dir.mkdir(parents=True, exist_ok=True)
-    with open(state_dir / "lock", "a+") as handle:
+    private_dir(state_dir)
+    fd = os.open(state_dir / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+    with os.fdopen(fd, "a+") as handle:
         deadline = time.monotonic() + wait
         while True:
             try:
@@ -76,7 +80,7 @@ class Run:
             "id": self.id,
             "created": self.created,
             "status": self.status,
-            "fixes": list(self.fixes),
+            "fixes": [Redactor().text(title) for title in self.fixes],  # for humans only
             "edits": [edit_to_json(e) for e in self.edits],
         }
 
@@ -99,8 +103,7 @@ class Journal:
         return self.dir / f"{run.id}.json"
 
     def save(self, run: Run) -> Run:
-        self.dir.mkdir(parents=True, exist_ok=True)
-        atomic_write(self._path(run), json.dumps(run.to_json(), indent=1).encode())
+        write_private(self._path(run), json.dumps(run.to_json(), indent=1).encode())
         return run
 
     def begin(self, fixes: Sequence[str], edits: Sequence[Edit], now: float) -> Run:

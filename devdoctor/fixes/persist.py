@@ -9,6 +9,7 @@ edits, so preview, apply, rollback and undo are the core's and exact to the byte
 from __future__ import annotations
 
 import os
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -199,11 +200,13 @@ def export_lines(changes: Sequence[EnvChange]) -> str:
 
 def how_to_activate(kind: str, location: Location, env: Mapping[str, str]) -> str:
     if kind == "venv":
-        return f"re-activate the venv: deactivate; . {location.prefix}/bin/activate"
+        return (
+            f"re-activate the venv: deactivate; . {shlex.quote(f'{location.prefix}/bin/activate')}"
+        )
     if kind == "conda":
-        return f"re-activate the env: conda activate {location.prefix}"
+        return f"re-activate the env: conda activate {shlex.quote(str(location.prefix))}"
     if kind == "shell":
-        return f"open a new shell (or: . {rc_file(env)[0]})"
+        return f"open a new shell (or: . {shlex.quote(str(rc_file(env)[0]))})"
     return "run in your shell:"
 
 

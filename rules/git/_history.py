@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -150,7 +151,8 @@ class RewriteEdit:
         return f"git reset --soft {self.base[:8]} && git commit (the message below)"
 
     def preview(self) -> str:
-        lines = [f"backup: git update-ref {self.backup_ref} {self.before[:8]}", self.describe()]
+        backup = shlex.join(["git", "update-ref", self.backup_ref, self.before[:8]])
+        lines = [f"backup: {backup}", self.describe()]
         if self.mode == "squash":
             lines += ["message:"] + [f"  | {line}" for line in self.message.splitlines()]
         lines.append(
@@ -326,10 +328,10 @@ def remote_loss(
         return None if lease is None else f"{remote}'s {branch} was deleted since the check"
     if not git.succeeds(repo_path, "merge-base", "--is-ancestor", tip, replaced):
         theirs = git.run(repo_path, "log", "--format=  %h %s (%an)", f"{replaced}..{tip}")
+        pull = shlex.join(["git", "pull", "--rebase", remote, branch])
         return (
             f"{remote}'s {branch} has commits your branch does not, which the push would delete:"
-            f"\n{theirs}\nintegrate them first (git pull --rebase {remote} {branch}), then run "
-            "devdoctor again"
+            f"\n{theirs}\nintegrate them first ({pull}), then run devdoctor again"
         )
     if tip != lease:
         return f"{remote}'s {branch} moved since the check ({(lease or 'absent')[:8]} -> {tip[:8]})"

@@ -237,7 +237,7 @@ def check(ctx: Context, settings: Settings) -> Iterator[Diagnostic]:
         yield Diagnostic(
             Status.SKIP,
             f"no remote default branch ({settings.remote}/HEAD, /main or "
-            f"/master); try `git remote set-head {settings.remote} --auto`",
+            f"/master); try `{shlex.join(['git', 'remote', 'set-head', settings.remote])} --auto`",
         )
         return
     if default and branch == default.split("/", 1)[1]:

@@ -37,6 +37,7 @@ Display-only: devdoctor never edits your secrets.
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Iterator
 
 from devdoctor.api import (
@@ -80,7 +81,7 @@ def check(ctx: Context, settings: None) -> Iterator[Diagnostic]:
             f"Remove the token from {f.path}",
             Applicability.DISPLAY_ONLY,
             instructions="delete it, read HF_TOKEN from the environment instead, "
-            f"`git add {f.path}` again, and revoke the token if it was ever pushed",
+            f"`git add {shlex.quote(f.path)}` again, and revoke the token if it was ever pushed",
         )
         yield Diagnostic(
             Status.FAIL,

@@ -45,11 +45,19 @@ class Probe:
         return self.status is not None
 
 
+MAX_KEPT = 512  # characters kept from any one thing a server says (a status line, a header)
+MAX_HEADERS = 64
+
+
+def _kept(text: str) -> str:
+    return text if len(text) <= MAX_KEPT else text[:MAX_KEPT] + "..."
+
+
 class _Fail(Exception):
     def __init__(self, classification: str, detail: str) -> None:
         super().__init__(detail)
         self.classification = classification
-        self.detail = detail
+        self.detail = _kept(detail)
 
 
 def proxy_for(url: str, env: Mapping[str, str]) -> str | None:
@@ -224,17 +232,26 @@ def probe(
     try:
         for _ in range(max_redirects + 1):
             response = _one_hop(current, env, timeouts, result, headers)
-            hop_headers = {k.lower(): v for k, v in response.getheaders()}
+            hop_headers = {
+                _kept(k.lower()): _kept(v) for k, v in response.getheaders()[:MAX_HEADERS]
+            }
             result.status, result.headers = response.status, hop_headers
             result.hops.append({"url": current, "status": response.status, "headers": hop_headers})
             location = hop_headers.get("location")
             if response.status not in (301, 302, 303, 307, 308) or not location:
                 break
-            following = urljoin(current, location)
-            if urlsplit(following)[:2] != urlsplit(current)[:2]:
+            try:
+                following = urljoin(current, location)
+                off_origin = urlsplit(following)[:2] != urlsplit(current)[:2]
+            except ValueError:  # a Location no URL parser accepts: the answer is this hop's
+                break
+            if off_origin:
                 break  # off-origin (a CDN): the answer is this hop's
             current = following
         result.classification = "ANSWERED"
     except _Fail as exc:
         result.classification, result.detail = exc.classification, exc.detail
+    except Exception as exc:  # documented never to raise: an answer no client could use
+        result.classification = "NOT_A_HUB"
+        result.detail = _kept(f"unusable answer ({type(exc).__name__}: {exc})")
     return result

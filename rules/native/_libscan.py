@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from devdoctor.api import Context
+from devdoctor.api import Context, write_private
 
 from ._elf import TlsInfo, Unreadable, read_tls
 
@@ -70,10 +70,8 @@ class TlsCache:
         if self.file is None or not self.changed:
             return
         with contextlib.suppress(OSError):
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.file.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"libraries": self.entries, "folders": self.folders}))
-            os.replace(tmp, self.file)
+            payload = {"libraries": self.entries, "folders": self.folders}
+            write_private(self.file, json.dumps(payload).encode())
 
 
 def _listing(folder: str) -> tuple[list[str], list[str]]:

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import Runner
+from helpers import Runner, stale_lock
 
 CRASHING = """
 from devdoctor.api import Rule, Scope
@@ -38,7 +38,7 @@ def test_clean_check_exits_0(cli: Runner, repo: Path) -> None:
 
 
 def test_failing_rule_exits_1(cli: Runner, repo: Path) -> None:
-    (repo / ".git" / "index.lock").write_bytes(b"")
+    stale_lock(repo / ".git" / "index.lock")
     ran = cli("check", "DD302", cwd=repo)
     assert ran.code == 1
     assert "✗ DD302" in ran.out and "fix (safe): Remove the stale index.lock" in ran.out
@@ -127,7 +127,7 @@ RULE = Rule("DD302", "my-lock-rule", "clash", Scope.ENVIRONMENT, lambda ctx, s: 
 
 
 def test_json_is_one_document_and_nothing_else(cli: Runner, repo: Path) -> None:
-    (repo / ".git" / "index.lock").write_bytes(b"x")
+    stale_lock(repo / ".git" / "index.lock", b"x")
     ran = cli("check", "--format", "json", cwd=repo)
     doc = ran.json()  # raises if anything else is on stdout
     assert next(iter(doc)) == "schema_version" and doc["schema_version"] == 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from helpers import Runner
+from helpers import Runner, stale_lock
 
 LOG_RULE = """
 from dataclasses import dataclass
@@ -49,7 +49,7 @@ RULE = Rule("XX912", "lying-rule", "test rule", Scope.ENVIRONMENT, check, FixAva
 
 def test_an_alternative_that_does_not_exist_is_a_usage_error(cli: Runner, repo: Path) -> None:
     lock = repo / ".git" / "index.lock"
-    lock.write_bytes(b"")
+    stale_lock(lock)
     for extra in ((), ("--apply",)):
         ran = cli("fix", "DD302", "--alternative", "5", *extra, cwd=repo)
         assert ran.code == 2, ran.out + ran.err

@@ -472,3 +472,22 @@ def test_undo_after_a_killed_squash_restores_the_branch(
     ran = cli("undo", "--yes", cwd=dev)
     assert ran.code == 0, ran.out + ran.err
     assert git(dev, "rev-parse", "HEAD") == old_head
+
+
+def test_printed_commands_are_shell_quoted(cli: Runner, world: dict[str, Path]) -> None:
+    """A branch name is data: pasting any command devdoctor prints never runs part of it."""
+    dev = world["dev"]
+    hostile = "feat;touch${IFS}pwned;#"
+    git(dev, "branch", "-q", "-m", hostile)
+    git(dev, "push", "-q", "origin", f"{hostile}")
+    preview = cli("fix", "DD301", "--push", cwd=dev)
+    commands = [
+        line.split(": ", 1)[1]
+        for line in preview.out.splitlines()
+        if line.strip().startswith(("backup:", "push ("))
+    ]
+    assert len(commands) == 2, preview.out
+    for command in commands:
+        assert hostile in shlex.split(command) or any(hostile in w for w in shlex.split(command))
+        subprocess.run(["sh", "-c", command], cwd=dev, capture_output=True)
+        assert not (dev / "pwned").exists(), command

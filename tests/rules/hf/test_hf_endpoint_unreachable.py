@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -277,3 +278,28 @@ def test_look_alikes_are_not_an_unreachable_hub(cli: Runner, tmp_path: Path, lin
     log.write_text(line + "\n")
     matches = cli("diagnose", str(log), "--format", "json").json()["matches"]
     assert [m for m in matches if m["code"] == "DD201"] == []
+
+
+def test_a_location_no_parser_accepts_never_crashes_the_probe() -> None:
+    reply = b"HTTP/1.1 302 Found\r\nLocation: http://[::1\r\nContent-Length: 0\r\n\r\n"
+    with fakehub.hostile(reply) as port:
+        probe = netprobe.probe(f"http://127.0.0.1:{port}/x/resolve/main/config.json", {}, FAST)
+    assert probe.status == 302 and probe.classification == "ANSWERED"
+
+
+def test_a_hostile_status_line_is_capped_and_reaches_no_terminal(
+    cli: Runner, tmp_path: Path
+) -> None:
+    """64 KB of status line with terminal escapes: bounded in time, size and bytes shown."""
+    reason = b"\x1b]52;c;cHduZWQ=\x07\x1b[2J" + b"A" * 65536
+    with fakehub.hostile(b"HTTP/1.1 403 " + reason + b"\r\n\r\n") as port, fakehub.hub() as ok:
+        hostile_url = f"http://127.0.0.1:{port}"
+        settings(tmp_path, hostile_url, [], fakehub.url(ok))
+        start = time.monotonic()
+        text = cli("check", "DD201", "-v", cwd=tmp_path)
+        doc = dd201(cli, tmp_path)
+        elapsed = time.monotonic() - start
+    assert elapsed < 2 * 8 + 5
+    for shown in (text.out + text.err, json.dumps(doc)):
+        assert "\x1b" not in shown and "\\u001b" not in shown and "\x07" not in shown
+    assert len(doc["diagnostics"][0]["message"]) < 2000
