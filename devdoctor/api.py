@@ -23,7 +23,14 @@ from devdoctor.core.fix import (
 from devdoctor.core.rule import Diagnostic, Family, Rule, Scope, Signature, Status
 from devdoctor.core.staged import StagedFile
 from devdoctor.core.target import Distribution, TargetError, TargetFacts
-from devdoctor.fixes.edits import FileEdit, PackageEdit
+from devdoctor.fixes.edits import (
+    BRANCH_REF,
+    SHA,
+    FileEdit,
+    PackageEdit,
+    journal_field,
+    journal_path,
+)
 from devdoctor.private import write_private
 from devdoctor.redact import HF_TOKEN_PATTERN
 
@@ -55,7 +62,9 @@ def persisted_env(ctx: Context) -> list[Held]:
 
 
 __all__ = [
+    "BRANCH_REF",
     "HF_TOKEN_PATTERN",
+    "SHA",
     "VERSION",
     "Applicability",
     "Context",
@@ -79,6 +88,8 @@ __all__ = [
     "TargetError",
     "TargetFacts",
     "git",
+    "journal_field",
+    "journal_path",
     "persisted_env",
     "setting",
     "write_private",

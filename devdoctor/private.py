@@ -9,8 +9,15 @@ from pathlib import Path
 
 
 def private_dir(path: Path) -> Path:
-    """The folder, created 0700 if it is new (an existing one is the user's to set)."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    """The folder, each missing level created 0700 (existing ones are the user's to set)."""
+    missing = []
+    for folder in (path, *path.parents):
+        if folder.exists():
+            break
+        missing.append(folder)
+    for folder in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # another run made it meanwhile
+            folder.mkdir(mode=0o700)
     return path
 
 

@@ -6,12 +6,32 @@ from __future__ import annotations
 import base64
 import importlib
 import os
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
 from devdoctor.core.fix import Edit, EditFailed
+
+# Journal entries are data read back from disk: every field is checked before an edit is built
+# from it, so a hand-written entry cannot aim undo at something devdoctor never wrote.
+SHA = r"[0-9a-f]{40}"
+BRANCH_REF = r"refs/heads/[^\s\x00-\x1f~^:?*\[\\]{1,255}"
+DISTRIBUTION = r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}"
+VERSION = r"[A-Za-z0-9.!+_-]{1,64}"
+
+
+def journal_field(value: Any, pattern: str, what: str) -> str:
+    if not isinstance(value, str) or not re.fullmatch(pattern, value) or ".." in value:
+        raise ValueError(f"journal entry: bad {what} {value!r}")
+    return value
+
+
+def journal_path(value: Any, what: str = "path") -> Path:
+    """An absolute path without `..`, as devdoctor records them."""
+    path = Path(journal_field(value, r"/[^\x00]{0,4095}", what))
+    return path
 
 
 def _read(path: Path) -> bytes | None:
@@ -129,15 +149,19 @@ class FileEdit:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FileEdit:
-        return cls(Path(data["path"]), _unb64(data["before"]), _unb64(data["after"]))
+        return cls(journal_path(data["path"]), _unb64(data["before"]), _unb64(data["after"]))
 
 
 def _b64(data: bytes | None) -> str | None:
     return None if data is None else base64.b64encode(data).decode()
 
 
-def _unb64(text: str | None) -> bytes | None:
-    return None if text is None else base64.b64decode(text)
+def _unb64(text: Any) -> bytes | None:
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        raise ValueError("journal entry: content is not base64 text")
+    return base64.b64decode(text, validate=True)
 
 
 _VERSION = (
@@ -211,7 +235,14 @@ class PackageEdit:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PackageEdit:
-        return cls(data["python"], data["name"], data["before"], data["after"])
+        def version(value: Any) -> str | None:
+            return None if value is None else journal_field(value, VERSION, "version")
+
+        python = journal_path(data["python"], "interpreter")
+        if not python.name.startswith("python"):
+            raise ValueError(f"journal entry: {python} is not a Python interpreter")
+        name = journal_field(data["name"], DISTRIBUTION, "distribution")
+        return cls(str(python), name, version(data["before"]), version(data["after"]))
 
 
 # Journals name each edit's class; only devdoctor's own modules may be imported from one.

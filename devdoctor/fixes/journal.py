@@ -5,7 +5,10 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import math
 import os
+import re
+import stat
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -19,6 +22,9 @@ from devdoctor.private import private_dir, write_private
 from devdoctor.redact import Redactor
 
 LOCK_WAIT = 60.0
+RUN_ID = re.compile(r"\d{8}T\d{6}-[0-9a-f]{6}")
+STATUSES = ("applying", "applied", "undone")
+MAX_ENTRY = 256 << 20  # a journal entry holds whole files; anything bigger is not ours
 
 
 class Busy(DevdoctorError):
@@ -86,11 +92,17 @@ class Run:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Run:
+        """A run read back from disk, every field checked (ValueError when one is wrong)."""
+        created = float(data["created"])
+        if not math.isfinite(created) or not RUN_ID.fullmatch(str(data["id"])):
+            raise ValueError("journal entry: bad id or creation time")
+        if data["status"] not in STATUSES or not isinstance(data["fixes"], list):
+            raise ValueError("journal entry: bad status or fixes")
         return cls(
-            data["id"],
-            data["created"],
-            data["status"],
-            tuple(data["fixes"]),
+            str(data["id"]),
+            created,
+            str(data["status"]),
+            tuple(str(title) for title in data["fixes"]),
             tuple(edit_from_json(e) for e in data["edits"]),
         )
 
@@ -118,15 +130,40 @@ class Journal:
         return self.save(replace(run, status=status))
 
     def runs(self) -> list[Run]:
-        """Newest first; unreadable entries are skipped, not fatal."""
+        """Newest first. Only entries devdoctor can have written count: regular files named
+        after their run, owned by this user and writable by nobody else; anything else (and
+        anything unreadable) is skipped, never fatal."""
         found = []
-        for path in self.dir.glob("*.json") if self.dir.is_dir() else []:
+        for path in self._entries():
             try:
-                found.append(Run.from_json(json.loads(path.read_text())))
-            except (OSError, ValueError, KeyError, TypeError):
+                run = Run.from_json(json.loads(path.read_text()))
+            except (OSError, ValueError, KeyError, TypeError, AttributeError):
                 continue
+            if path.name == f"{run.id}.json":
+                found.append(run)
         # By creation time, not by name: two runs can start within the same second.
         return sorted(found, key=lambda run: (run.created, run.id), reverse=True)
+
+    def _entries(self) -> list[Path]:
+        try:
+            listing = list(os.scandir(self.dir))
+        except OSError:
+            return []
+        entries = []
+        for entry in listing:
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if (
+                entry.name.endswith(".json")
+                and stat.S_ISREG(st.st_mode)  # a FIFO would hang the read
+                and st.st_uid == os.getuid()
+                and not st.st_mode & 0o022
+                and st.st_size < MAX_ENTRY
+            ):
+                entries.append(Path(entry.path))
+        return entries
 
     def last_undoable(self) -> Run | None:
         return next((r for r in self.runs() if r.status in ("applying", "applied")), None)

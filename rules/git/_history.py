@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from devdoctor.api import EditFailed, git
+from devdoctor.api import BRANCH_REF, SHA, EditFailed, git, journal_field, journal_path
 
 IN_PROGRESS = {
     "rebase-merge": "a rebase",
@@ -120,7 +120,11 @@ class RefEdit:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RefEdit:
         return cls(
-            Path(data["repo"]), data["ref"], data["before"], data["after"], data.get("note", "")
+            journal_path(data["repo"], "repository"),
+            journal_field(data["ref"], BRANCH_REF, "ref"),
+            journal_field(data["before"], SHA, "commit"),
+            journal_field(data["after"], SHA, "commit"),
+            str(data.get("note", "")),
         )
 
 
@@ -278,11 +282,11 @@ class RewriteEdit:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RewriteEdit:
         return cls(
-            Path(data["repo"]),
-            data["branch"],
-            data["before"],
-            data["base"],
-            data["mode"],
+            journal_path(data["repo"], "repository"),
+            journal_field(f"refs/heads/{data['branch']}", BRANCH_REF, "branch")[11:],
+            journal_field(data["before"], SHA, "commit"),
+            journal_field(data["base"], SHA, "commit"),
+            journal_field(data["mode"], "squash|autosquash", "mode"),
             str(data.get("subject", "")),
         )
 
