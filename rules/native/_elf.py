@@ -12,7 +12,7 @@ from __future__ import annotations
 import struct
 import sys
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -55,6 +55,12 @@ class TlsInfo:
 
 
 PT_LOAD, PT_DYNAMIC, PT_TLS = 1, 2, 7
+# Bounds no real library comes near (libtorch_cpu has ~10 program headers and ~3 MB of
+# relocations): a header that declares more is malformed, and reading it would cost
+# gigabytes of memory or minutes on a sparse file.
+MAX_PHNUM = 4096
+MAX_TABLE = 128 << 20
+CHUNK = 4 << 20
 ET_DYN = 3
 DT_RELA, DT_RELASZ, DT_REL, DT_RELSZ, DT_FLAGS = 7, 8, 17, 18, 30
 _EM = {62: "EM_X86_64", 183: "EM_AARCH64", 3: "EM_386"}
@@ -88,11 +94,10 @@ def _layout(f: Any) -> _Layout:
         phdr, order = end + "IIIIIIII", (0, 1, 2, 4, 5, 7)
     size = struct.calcsize(phdr)
     segments = []
+    if phnum > MAX_PHNUM:
+        raise Unreadable(f"malformed ELF: {phnum} program headers")
     if phnum and phentsize >= size:
-        f.seek(phoff)
-        table = f.read(phentsize * phnum)
-        if len(table) < phentsize * phnum:
-            raise Unreadable("malformed ELF: program headers past the end of the file")
+        table = _read_at(f, phoff, phentsize * phnum)
         for n in range(phnum):
             entry = struct.unpack_from(phdr, table, n * phentsize)
             segments.append(tuple(entry[k] for k in order))
@@ -108,12 +113,30 @@ def _file_offset(layout: _Layout, vaddr: int) -> int | None:
     return None
 
 
+def _check_span(f: Any, offset: int, size: int) -> None:
+    """A table must lie inside the file and be of a size a real library has."""
+    if offset < 0 or size < 0 or size > MAX_TABLE:
+        raise Unreadable(f"malformed ELF: a table of {size} bytes at {offset}")
+    end = f.seek(0, 2)
+    if offset + size > end:
+        raise Unreadable("malformed ELF: a table runs past the end of the file")
+
+
 def _read_at(f: Any, offset: int, size: int) -> bytes:
+    _check_span(f, offset, size)
     f.seek(offset)
     data: bytes = f.read(size)
     if len(data) < size:
         raise Unreadable("malformed ELF: a table runs past the end of the file")
     return data
+
+
+def _chunks(f: Any, offset: int, size: int, unit: int) -> Iterator[bytes]:
+    """A table in pieces of whole entries: memory stays bounded whatever the table's size."""
+    _check_span(f, offset, size)
+    step = max(unit, CHUNK - CHUNK % unit)
+    for start in range(offset, offset + size, step):
+        yield _read_at(f, start, min(step, offset + size - start))
 
 
 def _dynamic(f: Any, layout: _Layout) -> dict[int, int]:
@@ -154,9 +177,11 @@ def _count_relocs(f: Any, layout: _Layout, tags: dict[int, int]) -> tuple[int, i
         offset = _file_offset(layout, tags[addr_tag])
         if offset is None:
             raise Unreadable("malformed ELF: relocations outside any loaded segment")
-        types = _reloc_types(_read_at(f, offset, tags[size_tag]), layout, rela)
-        ie += sum(types.count(t) for t in ie_types)
-        desc += sum(types.count(t) for t in desc_types)
+        unit = (24 if rela else 16) if layout.bits == 64 else (12 if rela else 8)
+        for chunk in _chunks(f, offset, tags[size_tag], unit):
+            types = _reloc_types(chunk, layout, rela)
+            ie += sum(types.count(t) for t in ie_types)
+            desc += sum(types.count(t) for t in desc_types)
     return ie, desc
 
 
@@ -164,27 +189,36 @@ def read_tls(path: str) -> TlsInfo:
     """Raises Unreadable for anything that is not a readable ELF shared library."""
     try:
         with open(path, "rb") as f:
-            layout = _layout(f)
-            arch = MACHINES.get(layout.machine, layout.machine)
-            if layout.e_type != ET_DYN:
-                raise Unreadable(f"not a shared library (e_type {layout.e_type})")
-            tls = next((s for s in layout.segments if s[0] == PT_TLS), None)
-            if tls is None:  # most libraries: the headers are all there is to read
-                return TlsInfo(arch, layout.bits, 0, 1, 0, False, 0, 0)
-            tags = _dynamic(f, layout)
-            ie, desc = _count_relocs(f, layout, tags)
-            align = max(tls[5], 1)
-            return TlsInfo(
-                arch,
-                layout.bits,
-                tls[4],
-                align,
-                tls[2] & (align - 1),
-                bool(tags.get(DT_FLAGS, 0) & DF_STATIC_TLS),
-                ie,
-                desc,
-            )
+            return read_tls_from(f)
     except OSError as exc:
         raise Unreadable(exc.strerror or str(exc)) from None
+
+
+def read_tls_from(f: Any) -> TlsInfo:
+    """The same, from an open binary file (seekable). Never raises anything but Unreadable,
+    however the bytes are made: offsets and sizes come from the file itself."""
+    try:
+        layout = _layout(f)
+        arch = MACHINES.get(layout.machine, layout.machine)
+        if layout.e_type != ET_DYN:
+            raise Unreadable(f"not a shared library (e_type {layout.e_type})")
+        tls = next((s for s in layout.segments if s[0] == PT_TLS), None)
+        if tls is None:  # most libraries: the headers are all there is to read
+            return TlsInfo(arch, layout.bits, 0, 1, 0, False, 0, 0)
+        tags = _dynamic(f, layout)
+        ie, desc = _count_relocs(f, layout, tags)
+        align = max(tls[5], 1)
+        return TlsInfo(
+            arch,
+            layout.bits,
+            tls[4],
+            align,
+            tls[2] & (align - 1),
+            bool(tags.get(DT_FLAGS, 0) & DF_STATIC_TLS),
+            ie,
+            desc,
+        )
     except struct.error as exc:
         raise Unreadable(f"malformed ELF: {exc}") from None
+    except (ValueError, OverflowError, MemoryError, IndexError) as exc:  # offsets near 2**64
+        raise Unreadable(f"malformed ELF: {type(exc).__name__}") from None

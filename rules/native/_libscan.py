@@ -55,9 +55,10 @@ class TlsCache:
             return Library(real, real, None, "not a regular file")
         stamp = [st.st_size, st.st_mtime_ns]
         cached = self.entries.get(real)
-        if cached and cached[:2] == stamp:
-            info = TlsInfo(**cached[2]) if cached[2] else None
-            return Library(real, real, info, cached[3])
+        with contextlib.suppress(TypeError, ValueError, IndexError, KeyError):
+            if cached and cached[:2] == stamp:  # a damaged entry is read again
+                info = TlsInfo(**cached[2]) if cached[2] else None
+                return Library(real, real, info, str(cached[3]) if cached[3] else None)
         try:
             info, error = read_tls(real), None
         except Unreadable as exc:
@@ -87,6 +88,16 @@ def _listing(folder: str) -> tuple[list[str], list[str]]:
     return dirs, libs
 
 
+def _listing_ok(cached: Any, mtime: int) -> bool:
+    """A cached folder listing that is current and well-formed (the cache file may be damaged)."""
+    return (
+        isinstance(cached, list)
+        and len(cached) == 3
+        and cached[0] == mtime
+        and all(isinstance(v, list) and all(isinstance(n, str) for n in v) for v in cached[1:])
+    )
+
+
 def library_paths(roots: Iterable[str], cache: TlsCache | None = None) -> list[str]:
     """Library files under the roots. The cache keeps each folder's listing by its mtime
     (adding or removing an entry changes it), so a warm walk only stats folders."""
@@ -98,7 +109,7 @@ def library_paths(roots: Iterable[str], cache: TlsCache | None = None) -> list[s
         try:
             mtime = os.stat(folder).st_mtime_ns
             cached = folders.get(folder)
-            if cached and cached[0] == mtime:
+            if cached is not None and _listing_ok(cached, mtime):
                 dirs, libs = cached[1], cached[2]
             else:
                 dirs, libs = _listing(folder)
