@@ -56,11 +56,15 @@ _ESCAPE = re.compile(
     r"|\x9b[0-?]{0,64}[ -/]{0,8}[@-~]"  # the same as 8-bit C1 codes
     r"|[\x90\x9d-\x9f][^\x07\x1b\x9c]{0,4096}(?:\x07|\x9c|\x1b\\)?"
 )
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def strip_controls(text: str) -> str:
-    """Text as it may reach a terminal: no escape sequences, no control characters."""
+    """Text as it may reach a terminal: no escape sequences, no control characters, and no
+    undecodable bytes (a file name that is not UTF-8 is shown with U+FFFD in their place)."""
+    if _SURROGATE.search(text):
+        text = _SURROGATE.sub("\ufffd", text)
     if not _CONTROL.search(text):
         return text
     return _CONTROL.sub("", _ESCAPE.sub("", text))

@@ -173,6 +173,7 @@ def undo(list_only: bool, yes: bool) -> int:
         report.emit({"lines": lines or ["The journal is empty."]}, "text", render_lines)
         return 0
     with journal.locked(paths.state_dir()):
+        book.sweep()
         run = book.last_undoable()
         if run is None:
             report.emit({"lines": ["Nothing to undo."]}, "text", render_lines)

@@ -117,18 +117,18 @@ def install(stage: str) -> int:
     folder = hooks_dir(Path.cwd())
     folder.mkdir(parents=True, exist_ok=True)
     hook, chained = folder / stage, folder / f"{stage}{CHAINED}"
-    if hook.exists() and not _ours(hook):
-        if chained.exists():
+    if os.path.lexists(hook) and not _ours(hook):  # a dangling link is somebody's hook too
+        if os.path.lexists(chained):
             raise DevdoctorError(f"{chained} already exists; move it away first")
         os.rename(hook, chained)  # kept byte for byte, mode and all; run first by ours
     try:
         atomic_write(hook, script(stage).encode())
         os.chmod(hook, 0o755)
     except OSError:
-        if chained.exists() and not hook.exists():
+        if os.path.lexists(chained) and not os.path.lexists(hook):
             os.rename(chained, hook)
         raise
-    kept = f" (the existing hook runs first: {chained.name})" if chained.exists() else ""
+    kept = f" (the existing hook runs first: {chained.name})" if os.path.lexists(chained) else ""
     print(f"installed {hook}{kept}")
     return 0
 
@@ -141,7 +141,7 @@ def uninstall(stage: str) -> int:
     if not _ours(hook):
         print(f"no devdoctor {stage} hook in {folder}")
         return 0
-    if chained.exists():
+    if os.path.lexists(chained):
         os.replace(chained, hook)
         print(f"restored the original {hook}")
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,10 +89,9 @@ def _merge(config: Config, table: Mapping[str, Any], where: str) -> Config:
 
 
 def parse_timeout(where: str, value: Any) -> float:
-    try:
-        timeout = float(value)
-    except (TypeError, ValueError):
-        raise UsageError(f"{where}: timeout must be a number of seconds, not {value!r}") from None
+    if not _is_number(value):
+        raise UsageError(f"{where}: timeout must be a number of seconds, not {value!r}")
+    timeout = float(value)
     if not 0 < timeout <= 3600:
         raise UsageError(f"{where}: timeout must be between 0 and 3600 seconds")
     return timeout
@@ -118,7 +118,12 @@ def load(cwd: Path, env: Mapping[str, str], user_file: Path) -> Config:
     if env.get("DEVDOCTOR_IGNORE"):
         overrides["ignore"] = _split(env["DEVDOCTOR_IGNORE"])
     if env.get("DEVDOCTOR_TIMEOUT"):
-        overrides["timeout"] = env["DEVDOCTOR_TIMEOUT"]
+        try:
+            overrides["timeout"] = float(env["DEVDOCTOR_TIMEOUT"])
+        except ValueError:
+            raise UsageError(
+                f"DEVDOCTOR_TIMEOUT={env['DEVDOCTOR_TIMEOUT']!r}: a number of seconds, please"
+            ) from None
     if overrides:
         config = _merge(config, overrides, "DEVDOCTOR_* environment")
     return config
@@ -137,16 +142,31 @@ def build_settings(settings_type: type[Any], values: Mapping[str, Any], where: s
             )
         default = getattr(defaults, attr)
         if default is not None and not _same_kind(default, value):
-            raise UsageError(f"{where}: {key} must be {type(default).__name__}, not {value!r}")
+            raise UsageError(f"{where}: {key} must be {_kind_name(default)}, not {value!r}")
+        if _is_number(value) and not 0 <= value < math.inf:
+            raise UsageError(f"{where}: {key} must be a number from 0 up, not {value!r}")
         filled[attr] = tuple(value) if isinstance(default, tuple) else value
     return dataclasses.replace(defaults, **filled)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _same_kind(default: Any, value: Any) -> bool:
     if isinstance(default, bool) or isinstance(value, bool):
         return isinstance(default, bool) and isinstance(value, bool)
-    if isinstance(default, (int, float)):
-        return isinstance(value, (int, float))
+    if isinstance(default, int):
+        return isinstance(value, int)  # 2.5 commits is not a count
+    if isinstance(default, float):
+        return _is_number(value)
     if isinstance(default, (list, tuple)):
-        return isinstance(value, list)
+        element = type(default[0]) if default else str
+        return isinstance(value, list) and all(_same_kind(element(), v) for v in value)
     return isinstance(value, type(default))
+
+
+def _kind_name(default: Any) -> str:
+    if isinstance(default, (list, tuple)):
+        return f"a list of {type(default[0]).__name__ if default else 'str'}"
+    return type(default).__name__

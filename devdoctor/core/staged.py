@@ -3,6 +3,7 @@ working tree, which may differ), with one `git ls-files` and one `git cat-file` 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ def _changed(repo: Path) -> list[tuple[str, str, str]]:
     found = []
     for meta, path in zip(fields[0::2], fields[1::2], strict=False):
         _old_mode, mode, _old_sha, sha, _status = meta.decode().lstrip(":").split()
-        found.append((path.decode(), mode, sha))
+        found.append((os.fsdecode(path), mode, sha))
     return found
 
 
@@ -40,7 +41,7 @@ def _listed(repo: Path, paths: list[str]) -> list[tuple[str, str, str]]:
         meta, _, path = record.partition(b"\t")
         mode, sha, stage = meta.decode().split()
         if stage == "0":
-            found.append((path.decode(), mode, sha))
+            found.append((os.fsdecode(path), mode, sha))
     return found
 
 

@@ -99,6 +99,7 @@ def apply(
 ) -> list[Applied]:
     """Apply each fix all-or-nothing, journaled before the first write, then verify each; a
     fix whose own proof fails is rolled back unless asked to keep it."""
+    journal.sweep()
     run = journal.begin([], [], ctx.clock())
     done: list[Applied] = []
     for original in chosen:

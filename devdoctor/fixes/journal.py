@@ -165,6 +165,22 @@ class Journal:
                 entries.append(Path(entry.path))
         return entries
 
+    def sweep(self) -> list[Path]:
+        """Remove the temporary files a killed run left next to the files it was writing (call
+        it holding the lock: then no devdoctor is writing them)."""
+        from devdoctor.fixes.edits import FileEdit
+
+        folders = {self.dir} | {
+            e.path.parent for run in self.runs() for e in run.edits if isinstance(e, FileEdit)
+        }
+        removed = []
+        for folder in folders:
+            for leftover in folder.glob(".*.devdoctor-tmp") if folder.is_dir() else []:
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+                    removed.append(leftover)
+        return removed
+
     def last_undoable(self) -> Run | None:
         return next((r for r in self.runs() if r.status in ("applying", "applied")), None)
 

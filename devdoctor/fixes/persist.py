@@ -57,8 +57,10 @@ def merge(current: Sequence[EnvChange], new: Sequence[EnvChange]) -> list[EnvCha
 
 
 def _read(path: Path) -> str | None:
+    """The file's text with its line endings as they are (CRLF stays CRLF outside our block)."""
     try:
-        return path.read_text(encoding="utf-8", errors="surrogateescape")
+        with open(path, encoding="utf-8", errors="surrogateescape", newline="") as f:
+            return f.read()
     except FileNotFoundError:
         return None
 
@@ -157,16 +159,19 @@ def render(
 ) -> list[FileEdit]:
     """Edits that make the target hold exactly `changes` (none: devdoctor's blocks removed)."""
     out: list[FileEdit | None] = []
+    # csh cannot quote some values (', !, newlines): its scripts then hold none of devdoctor's
+    # variables rather than stop the fix for every other shell (plan says so).
+    csh_changes = changes if csh_can_hold(changes) else []
     if kind == "venv" and location.prefix:
         bin_dir = location.prefix / "bin"
-        for name, renderer in (
-            ("activate", _venv_sh),
-            ("activate.fish", _venv_fish),
-            ("activate.csh", _venv_csh),
+        for name, renderer, held in (
+            ("activate", _venv_sh, changes),
+            ("activate.fish", _venv_fish, changes),
+            ("activate.csh", _venv_csh, csh_changes),
         ):
             text = _read(bin_dir / name)
             if text is not None:
-                out.append(_edit(bin_dir / name, renderer(text, changes)))
+                out.append(_edit(bin_dir / name, renderer(text, held)))
     elif kind == "conda" and location.prefix:
         dialects = {
             "sh": (shells.sh_set, shells.sh_restore),
@@ -175,13 +180,12 @@ def render(
         }
         for activate, deactivate, ext in _conda_scripts(location.prefix):
             set_lines, restore_lines = dialects[ext]
-            out.append(
-                _edit(activate, shells.block(set_lines(changes), changes) if changes else None)
-            )
+            held = csh_changes if ext == "csh" else list(changes)
+            out.append(_edit(activate, shells.block(set_lines(held), held) if held else None))
             out.append(
                 _edit(
                     deactivate,
-                    shells.block(restore_lines(changes), changes, meta=False) if changes else None,
+                    shells.block(restore_lines(held), held, meta=False) if held else None,
                 )
             )
     elif kind == "shell":
@@ -192,6 +196,14 @@ def render(
             _edit(path, _with_block_at_end(shells.strip_blocks(_read(path) or ""), addition))
         )
     return [edit for edit in out if edit is not None]
+
+
+def csh_can_hold(changes: Sequence[EnvChange]) -> bool:
+    try:
+        shells.csh_set(changes)
+    except ValueError:
+        return False
+    return True
 
 
 def export_lines(changes: Sequence[EnvChange]) -> str:
@@ -230,7 +242,10 @@ def plan(
         "conda": f"conda env {location.prefix}",
         "shell": str(rc_file(env)[0]),
     }[kind]
-    return Persisted(where, tuple(edits), how_to_activate(kind, location, env))
+    instructions = how_to_activate(kind, location, env)
+    if kind in ("venv", "conda") and not csh_can_hold(changes):
+        instructions += "\n(csh/tcsh: not set there; csh cannot quote the value)"
+    return Persisted(where, tuple(edits), instructions)
 
 
 # --- what devdoctor has persisted, for rules that check it (DD102) -------------------------

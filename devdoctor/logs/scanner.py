@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import gzip
 import re
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO
 
 from devdoctor.core.rule import Rule, Signature
+from devdoctor.errors import UsageError
 
 CHUNK = 1 << 20
 MAX_LINE = 1 << 20  # longer lines are matched in windows
@@ -159,7 +161,10 @@ def open_stream(name: str, raw: IO[bytes]) -> IO[bytes]:
 def scan(sources: Iterable[tuple[str, IO[bytes]]], rules: Sequence[Rule]) -> list[Match]:
     scanner = Scanner(rules)
     for name, stream in sources:
-        scanner.scan(name, open_stream(name, stream))
+        try:
+            scanner.scan(name, open_stream(name, stream))
+        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:  # what was read still counts
+            raise UsageError(f"{name}: not a complete gzip file ({exc or 'truncated'})") from None
     return scanner.matches()
 
 

@@ -175,6 +175,7 @@ class RewriteEdit:
                 raise EditFailed(f"the base {self.base[:8]} is not an ancestor of {self.branch}")
             old_tree = repo.commit(self.before).tree.hexsha
             backup = self._new_backup()
+            unstaged = git.query(self.repo, "diff", "--binary")  # what the user had in progress
             try:
                 self._rewrite(repo)
                 head = repo.head.commit
@@ -192,7 +193,14 @@ class RewriteEdit:
                     if isinstance(exc, EditFailed)
                     else (f"{self.mode} failed ({_first_line(exc)})")
                 )
-                raise EditFailed(f"{why}; {self.branch} restored from {backup}") from None
+                touched = git.query(self.repo, "diff", "--binary") != unstaged
+                hooks = (
+                    "; your commit hooks changed files in the working tree: those changes are "
+                    "left there, unstaged (git diff shows them)"
+                    if touched
+                    else ""
+                )
+                raise EditFailed(f"{why}; {self.branch} restored from {backup}{hooks}") from None
             return RefEdit(self.repo, self.ref, self.before, head.hexsha, self.remote_note)
 
     def _new_backup(self) -> str:
@@ -227,7 +235,8 @@ class RewriteEdit:
     def _restore(self, repo: Any) -> None:
         with contextlib.suppress(git.GitError):
             git.run(self.repo, "rebase", "--abort")
-        repo.head.reset(self.before, index=False, working_tree=False)
+        # The index too: a hook may have staged what it reformatted (nothing was staged before).
+        repo.head.reset(self.before, index=True, working_tree=False)
 
     def inverse(self) -> RefEdit:
         """Only reached for a run killed mid-rewrite: put the branch back to the backup — from a

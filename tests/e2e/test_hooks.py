@@ -184,3 +184,14 @@ def test_a_hook_never_writes(cli: Runner, repo: Path, isolated: Path) -> None:
     assert ran.code == 1 and "train.py:3" in ran.out  # the staged content, not the file
     assert script.read_text() == "print('working tree differs from the staged blob')\n"
     assert not (isolated / ".state" / "devdoctor" / "journal").exists()
+
+
+def test_a_dangling_hook_link_survives_install_and_uninstall(cli: Runner, repo: Path) -> None:
+    hook = repo / ".git" / "hooks" / "pre-commit"
+    hook.parent.mkdir(exist_ok=True)
+    hook.symlink_to("../../tools/missing-hook.sh")  # the user's, pointing at a file not there yet
+    assert cli("hook", "install", cwd=repo).code == 0
+    chained = hook.with_name("pre-commit.devdoctor-chained")
+    assert chained.is_symlink() and os.readlink(chained) == "../../tools/missing-hook.sh"
+    assert cli("hook", "uninstall", cwd=repo).code == 0
+    assert hook.is_symlink() and os.readlink(hook) == "../../tools/missing-hook.sh"

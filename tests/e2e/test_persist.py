@@ -203,3 +203,56 @@ def test_values_a_block_cannot_hold_are_refused(
         assert "cannot persist" in ran.out
     assert rc.read_text() == "# mine\n"
     assert not Path("/tmp/devdoctor-pwned").exists()
+
+
+def test_crlf_outside_the_block_is_kept(cli: Runner, env: dict[str, str], isolated: Path) -> None:
+    rc = isolated / ".bashrc"
+    mine = b"# written on Windows\r\nalias ll='ls -l'\r\n"
+    rc.write_bytes(mine)
+    ran = cli("fix", "--apply", "--target", "shell", env=env)
+    assert ran.code == 0, ran.out + ran.err
+    assert rc.read_bytes().startswith(mine) and b"devdoctor" in rc.read_bytes()
+    assert cli("undo", "--yes").code == 0
+    assert rc.read_bytes() == mine
+
+
+def test_a_symlinked_dotfile_stays_a_symlink(
+    cli: Runner, env: dict[str, str], isolated: Path
+) -> None:
+    dotfiles = isolated / "dotfiles"
+    dotfiles.mkdir()
+    (dotfiles / "bashrc").write_text("# from my dotfiles repo\n")
+    rc = isolated / ".bashrc"
+    rc.symlink_to(dotfiles / "bashrc")
+    assert cli("fix", "--apply", "--target", "shell", env=env).code == 0
+    assert rc.is_symlink() and "devdoctor" in (dotfiles / "bashrc").read_text()
+    assert cli("undo", "--yes").code == 0
+    assert rc.is_symlink() and (dotfiles / "bashrc").read_text() == "# from my dotfiles repo\n"
+
+
+def test_a_value_csh_cannot_hold_still_reaches_the_other_shells(
+    cli: Runner, plugin, user_venv: Path, libs: tuple[str, str], tmp_path: Path
+) -> None:
+    odd = tmp_path / "wow!"
+    odd.mkdir()
+    lib = odd / "liba.so"
+    lib.write_bytes(Path(libs[0]).read_bytes())
+    env = {**plugin("needs_preload", NEEDS_PRELOAD), "DDTEST_LIB": str(lib)}
+    csh = (user_venv / "bin" / "activate.csh").read_bytes()
+    ran = cli(
+        "fix", "--apply", "--target", "venv", "--python", str(user_venv / "bin" / "python"), env=env
+    )
+    assert ran.code == 0, ran.out + ran.err
+    assert "csh cannot quote the value" in ran.out
+    assert (user_venv / "bin" / "activate.csh").read_bytes() == csh
+    assert sh("bash", f". {user_venv}/bin/activate; echo $LD_PRELOAD", env) == [str(lib)]
+
+
+def test_leftover_temp_files_are_swept(cli: Runner, env: dict[str, str], isolated: Path) -> None:
+    rc = isolated / ".bashrc"
+    rc.write_text("# mine\n")
+    assert cli("fix", "--apply", "--target", "shell", env=env).code == 0
+    leftover = isolated / ".bashrc.k1ll3d.devdoctor-tmp"  # as a run killed mid-write leaves it
+    leftover.write_text("half")
+    assert cli("undo", "--yes").code == 0
+    assert not leftover.exists() and rc.read_text() == "# mine\n"

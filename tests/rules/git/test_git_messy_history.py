@@ -491,3 +491,20 @@ def test_printed_commands_are_shell_quoted(cli: Runner, world: dict[str, Path]) 
         assert hostile in shlex.split(command) or any(hostile in w for w in shlex.split(command))
         subprocess.run(["sh", "-c", command], cwd=dev, capture_output=True)
         assert not (dev / "pwned").exists(), command
+
+
+def test_a_reformatting_commit_hook_is_reported_and_the_index_restored(
+    cli: Runner, world: dict[str, Path]
+) -> None:
+    dev = world["dev"]
+    hook = dev / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\necho '# reformatted' >> src/npu.py\ngit add src/npu.py\n")
+    hook.chmod(0o755)
+    old_head = git(dev, "rev-parse", "HEAD")
+    ran = cli("fix", "DD301", "--apply", "--yes", "-m", "Squash", cwd=dev)
+    assert ran.code == 1, ran.out + ran.err
+    assert "your commit hooks changed files in the working tree" in ran.out
+    assert git(dev, "rev-parse", "HEAD") == old_head
+    staged = subprocess.run(["git", "diff", "--cached", "--quiet"], cwd=dev)
+    assert staged.returncode == 0  # nothing left staged
+    assert "# reformatted" in (dev / "src" / "npu.py").read_text()  # the hook's edit stays
