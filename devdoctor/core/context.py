@@ -93,6 +93,9 @@ class Context:
     cache_dir: Path | None = None  # devdoctor's caches (None: no cache, as in most tests)
     # In a git hook the staged blobs are what matters, not the files on disk; hook_files are the
     # files the hook was given (empty: everything staged).
+    # What the target interpreter would say about itself, when it cannot be asked here (an
+    # aarch64 sysroot examined from x86_64, in tests); None: the probe asks it.
+    target_facts: target_mod.TargetFacts | None = None
     in_hook: bool = False
     hook_files: tuple[str, ...] = ()
     # `devdoctor fix` flags declared by rules (Rule.fix_options), by field name.
@@ -118,6 +121,8 @@ class Context:
         """Facts from the target interpreter (one child process per run). Raises TargetError."""
 
         def compute() -> target_mod.TargetFacts | target_mod.TargetError:
+            if self.target_facts is not None:
+                return self.target_facts
             python = self.location.python
             if python is None:
                 return target_mod.TargetError("no Python interpreter found for the target")

@@ -67,6 +67,16 @@ try:
     libc = os.confstr("CS_GNU_LIBC_VERSION") or ""
 except (AttributeError, ValueError, OSError):
     libc = ""
+loader = None  # the dynamic loader this interpreter really runs under
+try:
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            path = line.split(None, 5)[-1].strip()
+            if os.path.basename(path).startswith("ld-") and ".so" in path:
+                loader = path
+                break
+except OSError:
+    pass
 json.dump({
     "executable": sys.executable,
     "version": "%d.%d.%d" % sys.version_info[:3],
@@ -75,6 +85,7 @@ json.dump({
     "platform": sys.platform,
     "machine": os.uname().machine if hasattr(os, "uname") else "",
     "glibc": libc.split()[1] if libc.startswith("glibc ") else None,
+    "ld_so": loader,
     "prefix": sys.prefix,
     "base_prefix": getattr(sys, "base_prefix", sys.prefix),
     "site_packages": [p for p in paths if os.path.isdir(p)],
@@ -171,6 +182,7 @@ class TargetFacts:
     platform: str  # sys.platform
     machine: str  # platform.machine()
     glibc: str | None
+    ld_so: str | None  # the dynamic loader's file, as /proc/self/maps names it
     prefix: str
     base_prefix: str
     site_packages: tuple[str, ...]
@@ -187,6 +199,7 @@ class TargetFacts:
             platform=str(data.get("platform", "")),
             machine=str(data.get("machine", "")),
             glibc=data.get("glibc") or None,
+            ld_so=data.get("ld_so") or None,
             prefix=str(data.get("prefix", "")),
             base_prefix=str(data.get("base_prefix", "")),
             site_packages=tuple(data.get("site_packages") or ()),

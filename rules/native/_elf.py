@@ -63,6 +63,7 @@ MAX_TABLE = 128 << 20
 CHUNK = 4 << 20
 ET_DYN = 3
 DT_RELA, DT_RELASZ, DT_REL, DT_RELSZ, DT_FLAGS = 7, 8, 17, 18, 30
+DT_PLTRELSZ, DT_PLTREL, DT_JMPREL = 2, 20, 23
 _EM = {62: "EM_X86_64", 183: "EM_AARCH64", 3: "EM_386"}
 
 
@@ -167,18 +168,32 @@ def _reloc_types(data: bytes, layout: _Layout, rela: bool) -> Sequence[int]:
     return data[(4 if layout.end == "<" else 7) : len(data) - len(data) % size : size]
 
 
+def _tables(tags: dict[int, int]) -> list[tuple[int, int, bool]]:
+    """(address, size, is RELA) of every relocation table ld.so processes. GNU ld puts TLS
+    descriptor relocations in the PLT table (DT_JMPREL, `.rela.plt`), which some linkers also
+    cover by DT_RELASZ: then it is counted once."""
+    tables = [
+        (tags[addr], tags[size], rela)
+        for addr, size, rela in ((DT_RELA, DT_RELASZ, True), (DT_REL, DT_RELSZ, False))
+        if addr in tags and tags.get(size)
+    ]
+    if DT_JMPREL in tags and tags.get(DT_PLTRELSZ):
+        start = tags[DT_JMPREL]
+        if not any(addr <= start < addr + size for addr, size, _ in tables):
+            tables.append((start, tags[DT_PLTRELSZ], tags.get(DT_PLTREL, DT_RELA) == DT_RELA))
+    return tables
+
+
 def _count_relocs(f: Any, layout: _Layout, tags: dict[int, int]) -> tuple[int, int]:
     ie_types = IE_RELOCS.get(layout.machine, set())
     desc_types = TLSDESC_RELOCS.get(layout.machine, set())
     ie = desc = 0
-    for addr_tag, size_tag, rela in ((DT_RELA, DT_RELASZ, True), (DT_REL, DT_RELSZ, False)):
-        if addr_tag not in tags or not tags.get(size_tag):
-            continue
-        offset = _file_offset(layout, tags[addr_tag])
+    for address, size, rela in _tables(tags):
+        offset = _file_offset(layout, address)
         if offset is None:
             raise Unreadable("malformed ELF: relocations outside any loaded segment")
         unit = (24 if rela else 16) if layout.bits == 64 else (12 if rela else 8)
-        for chunk in _chunks(f, offset, tags[size_tag], unit):
+        for chunk in _chunks(f, offset, size, unit):
             types = _reloc_types(chunk, layout, rela)
             ie += sum(types.count(t) for t in ie_types)
             desc += sum(types.count(t) for t in desc_types)

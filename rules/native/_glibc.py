@@ -43,20 +43,40 @@ def _int(text: str | None, default: int) -> int:
 
 
 def has_tunable(glibc: tuple[int, int]) -> bool:
+    """By version alone; `loader_has_tunables` reads the loader itself and knows backports
+    (Debian 11's 2.31 has the 2.32 accounting)."""
     return glibc >= (2, 32)
 
 
-def surplus(glibc: tuple[int, int], env: Mapping[str, str]) -> int:
-    if not has_tunable(glibc):
+def loader_has_tunables(ld_so: str | None, glibc: tuple[int, int]) -> bool:
+    """Whether this loader has the 2.32 surplus accounting: its tunable's name is in the file."""
+    if ld_so:
+        try:
+            with open(ld_so, "rb") as f:
+                return TUNABLE.encode() in f.read(16 << 20)
+        except OSError:
+            pass
+    return has_tunable(glibc)
+
+
+def optional(env: Mapping[str, str]) -> int:
+    """glibc.rtld.optional_static_tls as the loader will read it."""
+    return _int(tunables(env).get(TUNABLE), DEFAULT_OPTIONAL)
+
+
+def surplus(glibc: tuple[int, int], env: Mapping[str, str], accounting: bool | None = None) -> int:
+    if not (has_tunable(glibc) if accounting is None else accounting):
         return 1664
     values = tunables(env)
     nns = min(max(_int(values.get("glibc.rtld.nns"), 4), 1), 16)
     return 288 * nns + _int(values.get(TUNABLE), DEFAULT_OPTIONAL)
 
 
-def available(glibc: tuple[int, int], arch: str, env: Mapping[str, str]) -> int:
+def available(
+    glibc: tuple[int, int], arch: str, env: Mapping[str, str], accounting: bool | None = None
+) -> int:
     """Bytes of initial-exec TLS that late dlopens can still take in a fresh process."""
-    room = surplus(glibc, env)
+    room = surplus(glibc, env, accounting)
     if arch in ("x86_64", "i686"):
         return -(-(LIBC_TLS + room) // 64) * 64 - LIBC_TLS
     return room

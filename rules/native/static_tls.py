@@ -6,14 +6,22 @@ Reads the program headers and dynamic table of every shared library in the exami
 environment's site-packages (`*.so*` in packages and in `*.libs/` folders), and finds those built
 with the initial-exec TLS model: `DF_STATIC_TLS` set, or initial-exec relocations
 (`R_X86_64_TPOFF64`, `R_AARCH64_TLS_TPREL64`; aarch64 linkers never set the flag). Their TLS
-size and alignment are compared with what this glibc keeps for late loads: 1664 bytes up to
-glibc 2.31, `1152 + glibc.rtld.optional_static_tls` from 2.32 (1712 usable on x86_64), and a
-static block aligned to 64 bytes on x86_64, 32 on aarch64 (16 before glibc 2.35).
+size and alignment are compared with what this glibc keeps for late loads: 1664 bytes without
+the 2.32 surplus accounting, `1152 + glibc.rtld.optional_static_tls` with it (1712 usable on
+x86_64), and a static block aligned to 64 bytes on x86_64, 32 on aarch64 (16 before 2.35).
+
+Libraries that use only TLS descriptors (every ordinary `__thread` library on aarch64; x86_64
+ones built with `-mtls-dialect=gnu2`; their `R_*_TLSDESC` relocations are read from the PLT
+table too) take their blocks from the same surplus first, up to `optional_static_tls` (512):
+that share is subtracted, as if they all load first, so the prediction is never optimistic
+(measured against the real aarch64 loader). Whether the loader has this accounting and the
+tunables is read from the examined environment's `ld.so` itself, not guessed from the glibc
+version (Debian 11's 2.31 has them).
 
 It fails when a library can never be loaded after start-up (too big, or aligned beyond the
 static block) or when the libraries together cannot fit; it warns when loading works only in some
-import orders (TLS descriptors taking the surplus first: aarch64, glibc < 2.32) or when several
-libgomp copies sit side by side. With the setting `deep = true` each flagged library is also
+import orders (TLS descriptors taking the whole surplus first, on a loader without the
+accounting) or when several libgomp copies sit side by side. With the setting `deep = true` each flagged library is also
 loaded in a child interpreter after the usual heavy imports, to record whether it really fails.
 
 `devdoctor diagnose` recognises `<path>: cannot allocate memory in static TLS block` however it
@@ -43,9 +51,11 @@ $ devdoctor check static-tls
 
 Preload that exact file (its real path) with `LD_PRELOAD`, prepended to any existing value and
 persisted for the examined environment (`--target auto|conda|venv|shell|print`): preloaded, its
-TLS is part of the initial block, so neither size nor alignment matters. On glibc 2.32 and newer,
-when the problem is size and not alignment, the alternative (`--alternative 1`) raises
-`glibc.rtld.optional_static_tls` in `GLIBC_TUNABLES` (rounded up to 1 KiB, other tunables kept).
+TLS is part of the initial block, so neither size nor alignment matters. Where the loader has the
+tunables and the problem is size, not alignment, the alternative (`--alternative 1`) raises
+`glibc.rtld.optional_static_tls` in `GLIBC_TUNABLES` (other tunables kept), sized for the
+initial-exec demand plus every descriptor block (raising it lets them take more; a value sized
+for the initial-exec libraries alone can break a load that worked), rounded up to 1 KiB.
 Both are verified by loading the library in a new process with the persisted environment.
 
 The preload names a file whose name carries a hash that changes between wheel releases:
@@ -144,18 +154,61 @@ def load_in_child(
 class Budget:
     glibc: tuple[int, int]
     arch: str
-    room: int  # bytes of initial-exec TLS late loads may take
+    room: int  # bytes of initial-exec TLS late loads may take, after descriptor libraries
     align: int  # the static block's alignment
+    accounting: bool  # the 2.32 surplus accounting: tunables, and descriptors capped
+    descriptors: int = 0  # bytes that TLS-descriptor libraries take from the surplus first
+    descriptors_all: int = 0  # all their blocks: what they could take if allowed
 
     @classmethod
-    def of(cls, facts: TargetFacts, env: Mapping[str, str]) -> Budget | None:
+    def of(
+        cls, facts: TargetFacts, env: Mapping[str, str], libraries: Sequence[Library] = ()
+    ) -> Budget | None:
         version = glibc.version(facts.glibc)
         if facts.platform != "linux" or version is None:
             return None
         arch = facts.machine
+        accounting = glibc.loader_has_tunables(facts.ld_so, version)
+        room = glibc.available(version, arch, env, accounting)
+        optional = glibc.optional(env)
+        blocks = descriptor_blocks(libraries, arch)
+        fitting = sum(padded for size, padded in blocks if size <= optional)
+        taken = min(optional, fitting) if accounting else 0
         return cls(
-            version, arch, glibc.available(version, arch, env), glibc.static_align(version, arch)
+            version,
+            arch,
+            room - taken,
+            glibc.static_align(version, arch),
+            accounting,
+            taken,
+            sum(padded for _, padded in blocks),
         )
+
+
+def descriptor_blocks(libraries: Sequence[Library], arch: str) -> list[tuple[int, int]]:
+    """(block size, with worst-case padding) of each library using only TLS descriptors. glibc
+    2.32+ places such a block statically while its size fits in what is left of
+    `optional_static_tls` (aarch64's default dialect; x86_64 with -mtls-dialect=gnu2), so they
+    count as if all loaded first: never optimistic."""
+    return [
+        (lib.info.tls_bytes, lib.info.tls_bytes + lib.info.align - 1)
+        for lib in libraries
+        if lib.info
+        and lib.info.machine == arch
+        and lib.info.tlsdesc_relocs
+        and not lib.info.needs_static_tls
+        and lib.info.tls_bytes > 0
+    ]
+
+
+def tunable_size(env: Mapping[str, str], budget: Budget, demand: int) -> int:
+    """optional_static_tls for initial-exec libraries needing `demand` bytes. Raising it also
+    lets descriptor libraries take more (up to all their blocks), so their whole size is added:
+    a bigger value could otherwise break a load that worked. Verification has the last word."""
+    zero = glibc.with_tunable(env, glibc.TUNABLE, 0)
+    base = glibc.available(budget.glibc, budget.arch, {"GLIBC_TUNABLES": zero}, True)
+    needed = demand - base + budget.descriptors_all
+    return max(1024, -(-needed // 1024) * 1024)
 
 
 def _preloaded(env: Mapping[str, str]) -> set[str]:
@@ -201,8 +254,8 @@ def _fixes(
                 verify=verify,
             )
         )
-    if size_only and glibc.has_tunable(budget.glibc):
-        n = max(1024, -(-demand // 1024) * 1024)
+    if size_only and budget.accounting:
+        n = tunable_size(ctx.env, budget, demand)
         value = glibc.with_tunable(ctx.env, glibc.TUNABLE, n)
         fixes.append(
             Fix(
@@ -250,8 +303,8 @@ def _confirm(
 
 def check(ctx: Context, settings: Settings) -> Iterator[Diagnostic]:
     try:
-        budget = Budget.of(ctx.target(), ctx.env)
         found_libraries = libraries(ctx)
+        budget = Budget.of(ctx.target(), ctx.env, found_libraries)
     except TargetError as exc:
         yield Diagnostic(Status.SKIP, f"cannot examine the target interpreter: {exc}")
         return
@@ -277,7 +330,9 @@ def check(ctx: Context, settings: Settings) -> Iterator[Diagnostic]:
     facts: dict[str, Any] = {
         "glibc": ".".join(map(str, budget.glibc)),
         "arch": budget.arch,
-        "surplus_bytes": budget.room,
+        "surplus_bytes": budget.room,  # for initial-exec libraries, descriptors' share taken
+        "descriptor_bytes": budget.descriptors,
+        "surplus_accounting": budget.accounting,  # read from the loader, not the version
         "static_align": budget.align,
         "libraries": [_lib_facts(lib, preloaded) for lib in static],
         "unreadable": unreadable,
@@ -375,17 +430,15 @@ def _problems(
             key=preload[0],
         )
         return
-    descriptors = [lib for lib in late if lib.info.tlsdesc_relocs]
-    unbounded = not glibc.has_tunable(budget.glibc)  # before 2.32 TLSDESC may take it all
-    optional = budget.room if unbounded else glibc.DEFAULT_OPTIONAL
-    if rest and descriptors and total + optional > budget.room:
+    if rest and budget.descriptors_all and not budget.accounting:
+        # Without the 2.32 accounting a descriptor library may take the whole surplus first.
         paths = [lib.realpath for lib in rest]
-        fixes = _fixes(ctx, settings, budget, paths, [], total + optional, True)
+        fixes = _fixes(ctx, settings, budget, paths, [], total, True)
         yield Diagnostic(
             Status.WARN,
             f"{', '.join(os.path.basename(p) for p in paths)} load only "
             "if imported before libraries using TLS descriptors take the surplus "
-            f"({len(descriptors)} such libraries)",
+            f"({budget.descriptors_all} bytes of such blocks)",
             facts,
             fixes,
             key="import-order",
@@ -432,7 +485,7 @@ def fix_from_log(ctx: Context, facts: Mapping[str, Any], settings: Settings) -> 
     except TargetError:
         budget = None
     if budget is None:
-        budget = Budget((2, 31), "unknown", 1664, 16)  # preload only: no tunable offered
+        budget = Budget((2, 31), "unknown", 1664, 16, False)  # preload only: no tunable
     return _fixes(ctx, settings, budget, [library], [], 0, False)[0]
 
 

@@ -314,7 +314,7 @@ def test_tunable_alternative_loads_the_big_library(
     [placed] = install(user_venv, tls_libs["big"])
     python = str(user_venv / "bin" / "python")
     preview = cli("fix", "DD101", "--python", python)
-    assert "alternative 1 (safe): Raise glibc.rtld.optional_static_tls to 5120" in preview.out
+    assert "alternative 1 (safe): Raise glibc.rtld.optional_static_tls to 3072" in preview.out
     env = {"GLIBC_TUNABLES": "glibc.malloc.check=0"}  # kept, not overwritten
     ran = cli("fix", "DD101", "--alternative", "1", "--apply", "--python", python, env=env)
     assert ran.code == 0, ran.out + ran.err
@@ -322,7 +322,7 @@ def test_tunable_alternative_loads_the_big_library(
     out = sh(
         "bash", f". {user_venv}/bin/activate; echo $GLIBC_TUNABLES; {LOAD.format(lib=placed)}", env
     )
-    assert out == ["glibc.malloc.check=0:glibc.rtld.optional_static_tls=5120", "LOADED"]
+    assert out == ["glibc.malloc.check=0:glibc.rtld.optional_static_tls=3072", "LOADED"]
 
 
 def test_no_tunable_for_the_over_aligned_library(
@@ -439,3 +439,52 @@ def test_a_fix_that_fails_its_proof_is_rolled_back(
     assert "LD_PRELOAD" in (user_venv / "bin" / "activate").read_text()
     assert cli("undo", "--yes").code == 0
     assert tree_hashes(user_venv / "bin") == pristine
+
+
+def test_x86_64_tls_descriptors_take_their_share_too(
+    cli: Runner, user_venv: Path, tmp_path: Path
+) -> None:
+    """On x86_64 descriptors are opt-in (-mtls-dialect=gnu2); the same model holds."""
+    src = tmp_path / "tls.c"
+    src.write_text(
+        "static __thread volatile char dd_buf[SIZE];\n"
+        "int dd_touch(int i) { dd_buf[i % SIZE] = (char)i; return dd_buf[0]; }\n"
+    )
+    gd, ie = tmp_path / "libgd480.so", tmp_path / "libie1400.so"
+    subprocess.run(
+        [
+            "gcc",
+            "-shared",
+            "-fPIC",
+            "-O2",
+            "-mtls-dialect=gnu2",
+            "-DSIZE=480",
+            "-o",
+            str(gd),
+            str(src),
+        ],
+        check=True,
+    )
+    subprocess.run(
+        [
+            "gcc",
+            "-shared",
+            "-fPIC",
+            "-O2",
+            "-ftls-model=initial-exec",
+            "-DSIZE=1400",
+            "-o",
+            str(ie),
+            str(src),
+        ],
+        check=True,
+    )
+    placed_gd, placed_ie = install(user_venv, gd, ie)
+    python = str(user_venv / "bin" / "python")
+    load = f"import ctypes; ctypes.CDLL({str(placed_gd)!r}); ctypes.CDLL({str(placed_ie)!r})"
+    real = subprocess.run([python, "-c", load], capture_output=True, text=True)
+    assert "cannot allocate memory in static TLS block" in real.stderr
+    doc = cli("check", "DD101", "--format", "json", "--python", python).json()
+    result = dd101(doc)
+    assert result["status"] == "fail"
+    assert result["diagnostics"][0]["facts"]["descriptor_bytes"] >= 480
