@@ -21,8 +21,9 @@ version (Debian 11's 2.31 has them).
 It fails when a library can never be loaded after start-up (too big, or aligned beyond the
 static block) or when the libraries together cannot fit; it warns when loading works only in some
 import orders (TLS descriptors taking the whole surplus first, on a loader without the
-accounting) or when several libgomp copies sit side by side. With the setting `deep = true` each flagged library is also
-loaded in a child interpreter after the usual heavy imports, to record whether it really fails.
+accounting) or when several libgomp copies sit side by side. With the setting `deep = true` each
+flagged library is also loaded in a child interpreter after the usual heavy imports, to record
+whether it really fails.
 
 `devdoctor diagnose` recognises `<path>: cannot allocate memory in static TLS block` however it
 was pasted, and finds the named file on this machine (by its basename in site-packages when the
