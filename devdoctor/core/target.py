@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,27 +130,58 @@ def _python_in(prefix: Path) -> str | None:
     return None
 
 
+def _own(prefix: Path) -> bool:
+    """Whether this is the environment devdoctor itself runs from (pipx, a tool venv)."""
+    return os.path.realpath(prefix) == os.path.realpath(sys.prefix)
+
+
+def _named(python: str, env: Mapping[str, str]) -> Location:
+    """--python: an interpreter (by path or on PATH), or an environment's folder."""
+    found = shutil.which(python, path=env.get("PATH")) if os.sep not in python else python
+    if found and os.path.isdir(found):
+        found = _python_in(Path(found))
+    if not found or not os.access(found, os.X_OK) or os.path.isdir(found):
+        raise UsageError(f"--python {python}: no such interpreter")
+    names = {os.path.basename(found), os.path.basename(os.path.realpath(found))}
+    if not any(n.startswith(("python", "pypy")) for n in names):
+        raise UsageError(f"--python {python}: {found} is not a Python interpreter")
+    # Not resolved: a venv's bin/python is a symlink to the base interpreter.
+    prefix = Path(os.path.abspath(found)).parent.parent
+    kind = _kind_of(prefix)
+    return Location(os.path.abspath(found), prefix if kind != "system" else None, kind, "--python")
+
+
 def locate(python: str | None, env: Mapping[str, str]) -> Location:
+    """The environment to examine: --python, else $VIRTUAL_ENV, $CONDA_PREFIX, python3 or python
+    on PATH — skipping devdoctor's own environment, which is never examined unless named."""
     if python:
-        found = shutil.which(python, path=env.get("PATH")) if os.sep not in python else python
-        if not found or not os.access(found, os.X_OK) or os.path.isdir(found):
-            raise UsageError(f"--python {python}: no such interpreter")
-        # Not resolved: a venv's bin/python is a symlink to the base interpreter.
-        prefix = Path(os.path.abspath(found)).parent.parent
-        kind = _kind_of(prefix)
-        return Location(
-            os.path.abspath(found), prefix if kind != "system" else None, kind, "--python"
-        )
+        return _named(python, env)
+    skipped = []
     for var, kind in (("VIRTUAL_ENV", "venv"), ("CONDA_PREFIX", "conda")):
         if env.get(var):
             prefix = Path(env[var])
+            if _own(prefix):
+                skipped.append(f"${var}")
+                continue
+            if not prefix.is_dir():
+                raise UsageError(f"${var} names {prefix}, which is gone (a stale activation?)")
             return Location(_python_in(prefix), prefix, kind, var)
     for name in ("python3", "python"):
-        found = shutil.which(name, path=env.get("PATH"))
-        if found:
+        for folder in (env.get("PATH") or os.defpath).split(os.pathsep):
+            found = shutil.which(name, path=folder) if folder else None
+            if not found:
+                continue
             prefix = Path(found).parent.parent
+            if _own(prefix):
+                skipped.append(found)
+                continue
             kind = _kind_of(prefix)
             return Location(found, prefix if kind != "system" else None, kind, "PATH")
+    if skipped:
+        raise UsageError(
+            f"the only Python found ({skipped[0]}) is devdoctor's own environment: name the "
+            "one to examine with --python PATH"
+        )
     return Location(None, None, "system", "PATH")
 
 

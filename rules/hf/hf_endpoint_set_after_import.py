@@ -3,7 +3,8 @@
 ## What it does
 
 Parses the project's Python files (the git-tracked `*.py` of the repository you stand in, else
-those under the current directory) with `ast`, and finds an assignment to `HF_ENDPOINT` —
+those of the nearest `pyproject.toml` project; anywhere else it skips: never a whole tree) with
+`ast`, and finds an assignment to `HF_ENDPOINT` —
 `os.environ["HF_ENDPOINT"] = ...`, `os.environ.setdefault(...)`, `os.environ.update(...)`,
 `os.putenv(...)` — that runs after an `import` of huggingface_hub, transformers, datasets,
 diffusers, sentence_transformers, peft or timm in the same module. Only files that mention
@@ -87,17 +88,26 @@ SKIPPED_DIRS = {
 MAX_FILES = 20000
 
 
-def python_files(ctx: Context) -> list[Path]:
+def project_root(ctx: Context) -> Path | None:
+    """The one project a fix may edit: the repository you stand in, else the nearest folder
+    with a pyproject.toml. None elsewhere (your home, /): never a whole tree."""
     repo = ctx.repo()
     if repo is not None:
+        return repo.work_tree
+    return next((f for f in (ctx.cwd, *ctx.cwd.parents) if (f / "pyproject.toml").is_file()), None)
+
+
+def python_files(ctx: Context, root: Path) -> list[Path]:
+    repo = ctx.repo()
+    if repo is not None and repo.work_tree == root:
         try:
-            out = git.run_bytes(repo.work_tree, "ls-files", "-z", "--", "*.py")
+            out = git.run_bytes(root, "ls-files", "-z", "--", "*.py")
         except git.GitError:
             pass  # not a repository git can read: walk the folder instead
         else:
-            return [repo.work_tree / name.decode() for name in out.split(b"\0") if name]
+            return [root / os.fsdecode(name) for name in out.split(b"\0") if name]
     found: list[Path] = []
-    for folder, dirs, files in os.walk(ctx.cwd):
+    for folder, dirs, files in os.walk(root):
         dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS and not d.startswith(".")]
         found.extend(Path(folder, f) for f in files if f.endswith(".py"))
         if len(found) > MAX_FILES:
@@ -251,7 +261,8 @@ def sources(ctx: Context) -> Iterator[tuple[Path, bytes]]:
         for f in staged:
             yield (repo.work_tree if repo else ctx.cwd) / f.path, content.get(f.sha, b"")
         return
-    for path in python_files(ctx):
+    root = project_root(ctx)
+    for path in python_files(ctx, root) if root else []:
         try:
             yield path, path.read_bytes()
         except OSError:
@@ -261,6 +272,13 @@ def sources(ctx: Context) -> Iterator[tuple[Path, bytes]]:
 def check(ctx: Context, settings: None) -> Iterator[Diagnostic]:
     count = problems = 0
     hook = ctx.in_hook
+    if not hook and project_root(ctx) is None:
+        yield Diagnostic(
+            Status.SKIP,
+            f"{ctx.cwd} is in no git repository and no pyproject.toml project: "
+            "run it from the project to check",
+        )
+        return
     for path, data in sources(ctx):
         count += 1
         if VAR.encode() not in data:
