@@ -52,7 +52,6 @@ Safe: only devdoctor's marked blocks change, and `devdoctor undo` restores them 
 from __future__ import annotations
 
 import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -153,6 +152,8 @@ def verify_download(
         "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1",
         "HF_HUB_ETAG_TIMEOUT": str(int(settings.http_timeout) or 1),
     }
+    import tempfile  # only when a fix is verified
+
     with tempfile.TemporaryDirectory() as home:
         child_env["HF_HOME"] = home
         try:
