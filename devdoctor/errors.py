@@ -13,3 +13,11 @@ class UsageError(DevdoctorError):
     """Unknown rule, bad option, malformed config."""
 
     exit_code = 2
+
+
+class CommandNotRun(DevdoctorError):
+    """`devdoctor run -- CMD` could not start CMD: exit codes as shells give them."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code

@@ -185,9 +185,13 @@ def diagnose(names: Sequence[str], fmt: str) -> int:
     from devdoctor.logs.findings import log_findings
 
     reg = registry.load()
-    findings = log_findings(names, reg.rules, default_context(load_config()))
+    warnings: list[str] = []
+    findings = log_findings(names, reg.rules, default_context(load_config()), warnings)
+    from devdoctor.cli.crash import scrubbed
     from devdoctor.cli.text import render_diagnose
 
+    for warning in warnings:
+        print(f"devdoctor: warning: {scrubbed(warning)}", file=sys.stderr)
     report.emit(diagnosis_model(findings), fmt, render_diagnose)
     return 1 if findings else 0
 

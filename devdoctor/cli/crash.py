@@ -3,6 +3,7 @@ the user gets one line and exit code 3."""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -23,13 +24,15 @@ def log_crash(text: str) -> Path:
 
     entry = f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} devdoctor {' '.join(sys.argv[1:])}\n"
     entry = Redactor().text(entry + text)
-    for log in (paths.log_file(), Path(tempfile.gettempdir()) / "devdoctor-crash.log"):
-        try:
-            append_private(log, entry)
-            return log
-        except OSError:
-            continue  # the state dir itself may be what is broken
-    return log
+    log = paths.log_file()
+    try:
+        append_private(log, entry)
+        return log
+    except OSError:  # the state dir itself may be what is broken: a private file of our own
+        fd, name = tempfile.mkstemp(prefix="devdoctor-crash-", suffix=".log")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(entry)
+        return Path(name)
 
 
 def internal_error() -> int:

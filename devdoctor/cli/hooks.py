@@ -17,7 +17,7 @@ from devdoctor.cli import report
 from devdoctor.cli.commands import Session, open_session, run_rules, target_model
 from devdoctor.core import engine, git
 from devdoctor.core.rule import Scope, Status
-from devdoctor.errors import DevdoctorError
+from devdoctor.errors import DevdoctorError, UsageError
 from devdoctor.fixes.edits import atomic_write
 
 STAGES = ("pre-commit", "pre-push")
@@ -113,7 +113,7 @@ def _ours(path: Path) -> bool:
 
 def install(stage: str) -> int:
     if stage not in STAGES:
-        raise DevdoctorError(f"--stage {stage}: choose pre-commit or pre-push")
+        raise UsageError(f"--stage {stage}: choose pre-commit or pre-push")
     folder = hooks_dir(Path.cwd())
     folder.mkdir(parents=True, exist_ok=True)
     hook, chained = folder / stage, folder / f"{stage}{CHAINED}"
@@ -135,7 +135,7 @@ def install(stage: str) -> int:
 
 def uninstall(stage: str) -> int:
     if stage not in STAGES:
-        raise DevdoctorError(f"--stage {stage}: choose pre-commit or pre-push")
+        raise UsageError(f"--stage {stage}: choose pre-commit or pre-push")
     folder = hooks_dir(Path.cwd())
     hook, chained = folder / stage, folder / f"{stage}{CHAINED}"
     if not _ours(hook):

@@ -23,7 +23,8 @@ class LogFinding:
     fix: Fix | None
 
 
-def open_inputs(names: Sequence[str]) -> list[tuple[str, IO[bytes]]]:
+def open_inputs(names: Sequence[str], warnings: list[str]) -> list[tuple[str, IO[bytes]]]:
+    """The inputs that can be read; the others are warnings. None readable: a usage error."""
     opened: list[tuple[str, IO[bytes]]] = []
     for name in names or ["-"]:
         if name == "-":
@@ -32,18 +33,20 @@ def open_inputs(names: Sequence[str]) -> list[tuple[str, IO[bytes]]]:
         try:
             opened.append((name, open(name, "rb")))  # noqa: SIM115 -- closed by the caller
         except OSError as exc:
-            for _, f in opened:
-                if f is not sys.stdin.buffer:
-                    f.close()
-            raise UsageError(f"{name}: cannot read: {exc.strerror}") from None
+            warnings.append(f"{name}: cannot read: {exc.strerror or exc}")
+    if not opened:
+        raise UsageError("; ".join(warnings))
     return opened
 
 
 def findings_in(
-    inputs: Sequence[tuple[str, IO[bytes]]], rules: Sequence[Rule], ctx: Context
+    inputs: Sequence[tuple[str, IO[bytes]]],
+    rules: Sequence[Rule],
+    ctx: Context,
+    warnings: list[str] | None = None,
 ) -> list[LogFinding]:
     found = []
-    for m in scan(inputs, rules):
+    for m in scan(inputs, rules, warnings):
         facts: dict[str, Any] = dict(m.facts)
         if m.rule.enrich is not None:
             facts = m.rule.enrich(ctx, m.facts)
@@ -54,11 +57,15 @@ def findings_in(
     return found
 
 
-def log_findings(names: Sequence[str], rules: Sequence[Rule], ctx: Context) -> list[LogFinding]:
-    """Known problems in the named logs (- is stdin)."""
-    inputs = open_inputs(names)
+def log_findings(
+    names: Sequence[str], rules: Sequence[Rule], ctx: Context, warnings: list[str] | None = None
+) -> list[LogFinding]:
+    """Known problems in the named logs (- is stdin); what could not be read goes to
+    `warnings` (printed by the caller: one bad input never hides the others)."""
+    problems = [] if warnings is None else warnings
+    inputs = open_inputs(names, problems)
     try:
-        return findings_in(inputs, rules, ctx)
+        return findings_in(inputs, rules, ctx, problems)
     finally:
         for _, f in inputs:
             if f is not sys.stdin.buffer:

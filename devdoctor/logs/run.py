@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from devdoctor.errors import UsageError
+from devdoctor.errors import CommandNotRun, UsageError
 
 TAIL_BYTES = 4 << 20  # what is kept for the diagnosis
 READ = 1 << 20
@@ -130,11 +130,11 @@ def execute(argv: Sequence[str]) -> tuple[int, bytes]:
     try:
         running = (_with_pty if sys.stdout.isatty() else _with_pipes)(argv, tail)
     except FileNotFoundError:
-        raise UsageError(f"{argv[0]}: command not found") from None
+        raise CommandNotRun(f"{argv[0]}: command not found", 127) from None
     except PermissionError:
-        raise UsageError(f"{argv[0]}: permission denied") from None
+        raise CommandNotRun(f"{argv[0]}: permission denied", 126) from None
     except OSError as exc:  # not an executable format, too many arguments, ...
-        raise UsageError(f"{argv[0]}: cannot run: {exc.strerror or exc}") from None
+        raise CommandNotRun(f"{argv[0]}: cannot run: {exc.strerror or exc}", 126) from None
     # After the child started (it must not inherit SIG_IGN): Ctrl-C goes to the whole process
     # group, so the command gets it; devdoctor waits for it to finish. Other signals are passed on.
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -9,15 +9,14 @@ context) and matching stays linear in the input.
 
 from __future__ import annotations
 
-import gzip
+import io
 import re
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
 from devdoctor.core.rule import Rule, Signature
-from devdoctor.errors import UsageError
 
 CHUNK = 1 << 20
 MAX_LINE = 1 << 20  # longer lines are matched in windows
@@ -150,21 +149,66 @@ class Scanner:
         return sorted(self.found.values(), key=lambda m: (m.source, m.first_line))
 
 
+class _Gunzip(io.RawIOBase):
+    """gzip decoded as it is read, keeping what a truncated or damaged file still gives (gzip's
+    own reader drops the last block with the error). `damaged` says why it stopped early."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw = raw
+        self.inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self.pending = b""
+        self.damaged = ""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self.pending:
+            if self.inflate.eof:  # a member ended: another may follow
+                rest = self.inflate.unused_data
+                self.inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                data = rest or self.raw.read(1 << 16)
+                if not data:
+                    return 0
+            else:
+                data = self.raw.read(1 << 16)
+                if not data:
+                    self.damaged = "it ends early"
+                    return 0
+            try:
+                self.pending = self.inflate.decompress(data)
+            except zlib.error as exc:
+                self.damaged = str(exc)
+                return 0
+        n = min(len(buffer), len(self.pending))
+        buffer[:n] = self.pending[:n]
+        self.pending = self.pending[n:]
+        return n
+
+
 def open_stream(name: str, raw: IO[bytes]) -> IO[bytes]:
-    """gzip is recognised by its magic bytes, whatever the file is called."""
+    """gzip is recognised by its magic bytes, whatever the file is called (a `.gz` that is not
+    gzip is read as the text it is)."""
     peek = raw.peek(2)[:2] if hasattr(raw, "peek") else b""
-    if peek == b"\x1f\x8b" or name.endswith(".gz"):
-        return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
+    if peek == b"\x1f\x8b":
+        return io.BufferedReader(_Gunzip(raw))
     return raw
 
 
-def scan(sources: Iterable[tuple[str, IO[bytes]]], rules: Sequence[Rule]) -> list[Match]:
+def scan(
+    sources: Iterable[tuple[str, IO[bytes]]],
+    rules: Sequence[Rule],
+    warnings: list[str] | None = None,
+) -> list[Match]:
+    """Known problems in every source. A gzip file that ends early or is damaged is read as
+    far as it goes (what was read still counts), with a warning."""
     scanner = Scanner(rules)
     for name, stream in sources:
-        try:
-            scanner.scan(name, open_stream(name, stream))
-        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:  # what was read still counts
-            raise UsageError(f"{name}: not a complete gzip file ({exc or 'truncated'})") from None
+        opened = open_stream(name, stream)
+        scanner.scan(name, opened)
+        gunzip = getattr(opened, "raw", None)
+        if isinstance(gunzip, _Gunzip) and gunzip.damaged and warnings is not None:
+            warnings.append(f"{name}: gzip data stops early ({gunzip.damaged}); read so far")
     return scanner.matches()
 
 

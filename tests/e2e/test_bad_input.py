@@ -57,10 +57,30 @@ def test_a_staged_file_whose_name_is_not_utf8(cli: Runner, repo: Path) -> None:
     git(repo, "status")
 
 
-@pytest.mark.parametrize("content", [b"not gzip at all", gzip.compress(b"x" * 100_000)[:50]])
-def test_a_bad_gz_log_is_a_usage_error(cli: Runner, tmp_path: Path, content: bytes) -> None:
+LOCK_LINE = b"fatal: Unable to create '/r/.git/index.lock': File exists.\n"
+
+
+def test_a_truncated_gz_is_read_as_far_as_it_goes(cli: Runner, tmp_path: Path) -> None:
+    whole = gzip.compress(LOCK_LINE + b"x" * 200_000)
     log = tmp_path / "train.log.gz"
-    log.write_bytes(content)
+    log.write_bytes(whole[: len(whole) // 2])
     ran = cli("diagnose", str(log))
-    assert ran.code == 2, ran.out + ran.err
-    assert "not a complete gzip file" in ran.err and "Traceback" not in ran.err
+    assert ran.code == 1, ran.out + ran.err  # the lock line was read before the cut
+    assert "DD302" in ran.out and "warning" in ran.err and "read so far" in ran.err
+
+
+def test_a_gz_that_is_not_gzip_is_read_as_text(cli: Runner, tmp_path: Path) -> None:
+    log = tmp_path / "train.log.gz"
+    log.write_bytes(LOCK_LINE)
+    ran = cli("diagnose", str(log))
+    assert ran.code == 1 and "DD302" in ran.out, ran.out + ran.err
+
+
+def test_one_missing_input_does_not_hide_the_others(cli: Runner, tmp_path: Path) -> None:
+    log = tmp_path / "ok.log"
+    log.write_bytes(LOCK_LINE)
+    ran = cli("diagnose", str(tmp_path / "missing.log"), str(log))
+    assert ran.code == 1 and "DD302" in ran.out
+    assert "missing.log: cannot read" in ran.err
+    none = cli("diagnose", str(tmp_path / "missing.log"))
+    assert none.code == 2 and "cannot read" in none.err

@@ -86,7 +86,23 @@ def test_a_command_that_cannot_execute_is_a_usage_error(cli: Runner, tmp_path: P
     script.write_bytes(b"\x7fELF garbage")
     script.chmod(0o755)
     ran = cli("run", "--", str(script))
-    assert ran.code == 2 and "cannot run" in ran.err and "Traceback" not in ran.err
+    assert ran.code == 126 and "cannot run" in ran.err and "Traceback" not in ran.err
+    missing = cli("run", "--", "no-such-command-anywhere")
+    assert missing.code == 127 and "command not found" in missing.err  # as shells say it
+
+
+def test_usage_errors_exit_2_everywhere(cli: Runner, repo: Path) -> None:
+    for args in (
+        ("hook", "install", "--stage", "bad"),
+        ("hook", "uninstall", "--stage", "bad"),
+        ("check", "--format", "yaml"),
+        ("check", "DD999"),
+        ("explain", "nope"),
+        ("fix", "--target", "nowhere"),
+    ):
+        ran = cli(*args, cwd=repo)
+        assert ran.code == 2, (args, ran.out, ran.err)
+        assert ran.err.count("\n") == 1 and "Traceback" not in ran.err
 
 
 def test_rule_fix_options_are_fix_flags(cli: Runner) -> None:
