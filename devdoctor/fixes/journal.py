@@ -33,9 +33,16 @@ class Busy(DevdoctorError):
 
 @contextlib.contextmanager
 def locked(state_dir: Path, wait: float = LOCK_WAIT) -> Iterator[None]:
-    """Serialise runs that write: one `fix --apply` or `undo` at a time, across processes."""
-    private_dir(state_dir)
-    fd = os.open(state_dir / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+    """Serialise runs that write: one `fix --apply` or `undo` at a time, across processes.
+    Nothing is written without a journal, so a state dir that cannot be written refuses here."""
+    try:
+        private_dir(state_dir)
+        fd = os.open(state_dir / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise DevdoctorError(
+            f"cannot write devdoctor's journal in {state_dir} ({exc.strerror or exc}): nothing "
+            "was changed; set XDG_STATE_HOME (or DEVDOCTOR_STATE_DIR) to a writable folder"
+        ) from None
     with os.fdopen(fd, "a+") as handle:
         deadline = time.monotonic() + wait
         while True:

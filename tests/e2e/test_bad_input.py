@@ -84,3 +84,16 @@ def test_one_missing_input_does_not_hide_the_others(cli: Runner, tmp_path: Path)
     assert "missing.log: cannot read" in ran.err
     none = cli("diagnose", str(tmp_path / "missing.log"))
     assert none.code == 2 and "cannot read" in none.err
+
+
+def test_an_unwritable_state_dir(cli: Runner, repo: Path) -> None:
+    """check and diagnose still work; fix --apply refuses, names the fix, changes nothing."""
+    from helpers import stale_lock
+
+    lock = stale_lock(repo / ".git" / "index.lock")
+    env = {"XDG_STATE_HOME": "/dev/null/state", "XDG_CACHE_HOME": "/dev/null/cache"}
+    assert cli("check", "DD302", cwd=repo, env=env).code == 1
+    assert cli("diagnose", "-", stdin="nothing here\n", env=env).code == 0
+    ran = cli("fix", "DD302", "--apply", cwd=repo, env=env)
+    assert ran.code == 1 and "XDG_STATE_HOME" in ran.err and "Traceback" not in ran.err
+    assert ran.err.count("\n") == 1 and lock.exists()
