@@ -20,6 +20,15 @@ from devdoctor.errors import UsageError
 ENTRY_POINT_GROUP = "devdoctor.rules"
 CODE = re.compile(r"^[A-Z]{2,5}[0-9]{3}$")
 NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+PREFIX = re.compile(r"^[A-Z]{2,5}[0-9]{0,2}$")  # ruff-style: DD, DD3, DD30
+
+
+def normal(ref: str) -> str:
+    """Codes in capitals, names in kebab-case (snake_case accepted)."""
+    upper = ref.upper()
+    return upper if CODE.match(upper) or PREFIX.match(upper) else ref.lower().replace("_", "-")
+
+
 DOC_SECTIONS = ("## What it does", "## Why is this bad?", "## Example", "## Fix", "## Fix safety")
 
 
@@ -37,20 +46,34 @@ class Registry:
     broken: tuple[BrokenPlugin, ...] = ()
 
     def find(self, ref: str) -> Rule | None:
-        ref_upper = ref.upper()
-        for rule in self.rules:
-            if rule.code == ref_upper or rule.name == ref.lower():
-                return rule
-        return None
+        """A rule by code (DD302) or name (git-stale-index-lock, git_stale_index_lock)."""
+        wanted = normal(ref)
+        return next((r for r in self.rules if wanted in (r.code, r.name)), None)
+
+    def matching(self, ref: str) -> list[Rule]:
+        """One rule by code or name, or every rule whose code starts with a prefix (DD3)."""
+        rule = self.find(ref)
+        if rule is not None:
+            return [rule]
+        prefix = normal(ref)
+        return [r for r in self.rules if PREFIX.match(prefix) and r.code.startswith(prefix)]
 
     def resolve(self, refs: Iterable[str], what: str = "rule") -> list[Rule]:
         found = []
         for ref in refs:
-            rule = self.find(ref)
-            if rule is None:
-                raise UsageError(f"unknown {what} {ref!r} (see `devdoctor rules`)")
-            found.append(rule)
+            rules = self.matching(ref)
+            if not rules:
+                raise UsageError(f"unknown {what} {ref!r}{self._suggestion(ref)}")
+            found.extend(rules)
         return found
+
+    def _suggestion(self, ref: str) -> str:
+        import difflib
+
+        every = load().rules  # this registry may hold only the rules that were named
+        known = [r.name for r in every] + [r.code for r in every]
+        close = difflib.get_close_matches(normal(ref), known, n=1, cutoff=0.6)
+        return f" (did you mean {close[0]}?)" if close else " (see `devdoctor rules`)"
 
     def select(
         self, chosen: Iterable[str], select: Iterable[str], ignore: Mapping[str, str]
@@ -60,11 +83,11 @@ class Registry:
         if chosen:
             return sorted(set(self.resolve(chosen)), key=lambda r: r.code)
         base = self.resolve(select, "rule in select") if select else list(self.rules)
-        ignored = {r.code for ref in ignore if (r := self.find(ref))}
+        ignored = {r.code for ref in ignore for r in self.matching(ref)}
         return sorted((r for r in set(base) if r.code not in ignored), key=lambda r: r.code)
 
     def unmatched_ignores(self, ignore: Mapping[str, str]) -> list[str]:
-        return [ref for ref in ignore if self.find(ref) is None]
+        return [ref for ref in ignore if not self.matching(ref)]
 
 
 def rules_in(module: ModuleType, family: Family | None = None) -> list[Rule]:
@@ -98,7 +121,7 @@ def _wanted(module: str, refs: set[str]) -> bool:
     except OSError:
         return True
     codes = set(re.findall(r"""code=["']([A-Z]{2,5}[0-9]{3})["']""", source))
-    return not codes or bool(codes & refs)
+    return not codes or any(code.startswith(ref) for code in codes for ref in refs)
 
 
 def families() -> list[tuple[Family, ModuleType]]:
@@ -187,7 +210,7 @@ def _plugins() -> Iterable[tuple[str, list[Rule] | BrokenPlugin]]:
 
 def load(only: Iterable[str] = ()) -> Registry:
     """Every rule; with `only` (codes or names), just the bundled modules that hold them."""
-    refs = {r.upper() if CODE.match(r.upper()) else r.lower() for r in only}
+    refs = {normal(r) for r in only}
     rules: list[Rule] = []
     broken: list[BrokenPlugin] = []
     for rule in _bundled(refs):

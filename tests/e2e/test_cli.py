@@ -176,12 +176,18 @@ def test_no_color_and_no_tty_means_plain_text(cli: Runner, repo: Path) -> None:
     assert "\x1b[" not in ran.out
 
 
-def test_internal_error_exits_3_with_log(cli: Runner, isolated: Path, tmp_path: Path) -> None:
-    # A journal entry that is not JSON is skipped; a state dir that is a file is an internal error.
-    (isolated / ".state").write_text("not a directory")
-    ran = cli("undo", "--yes")
+BAD_YIELD = """
+from devdoctor.api import Rule, Scope
+RULE = Rule("XX914", "bad-yield", "yields what is not a Diagnostic", Scope.ENVIRONMENT,
+            lambda ctx, settings: [object()])
+"""
+
+
+def test_internal_error_exits_3_with_log(cli: Runner, plugin, isolated: Path) -> None:
+    ran = cli("check", "XX914", env=plugin("badyield", BAD_YIELD))
     assert ran.code == 3
     assert len(ran.err.strip().splitlines()) == 1 and "Traceback" not in ran.err
+    assert "Traceback" in (isolated / ".state" / "devdoctor" / "devdoctor.log").read_text()
 
 
 def test_config_select_ignore_and_note(cli: Runner, tmp_path: Path) -> None:

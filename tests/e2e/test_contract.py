@@ -136,3 +136,15 @@ def test_explain_shows_generated_settings_and_fix_options(cli: Runner) -> None:
     assert "## Fix options" in ran.out and "`--unpushed-only` (bool, default false)" in ran.out
     static = cli("explain", "DD101").out
     assert "`child_timeout` (float, default 60.0)" in static
+
+
+def test_rules_by_snake_case_prefix_and_a_suggestion(cli: Runner, repo: Path) -> None:
+    snake = cli("check", "git_stale_index_lock", "--format", "json", cwd=repo).json()
+    assert [r["code"] for r in snake["results"]] == ["DD302"]
+    family = cli("check", "DD3", "--format", "json", cwd=repo).json()
+    assert {r["code"] for r in family["results"]} == {"DD301", "DD302", "DD303", "DD304"}
+    typo = cli("explain", "git-stale-lok")
+    assert typo.code == 2 and "did you mean git-stale-index-lock?" in typo.err
+    (repo / "pyproject.toml").write_text('[tool.devdoctor]\nignore = ["DD2", "DD1"]\n')
+    left = cli("check", "--format", "json", cwd=repo).json()
+    assert {r["code"][:3] for r in left["results"]} == {"DD3"}
