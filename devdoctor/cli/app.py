@@ -40,11 +40,14 @@ def check(
     format: Format = "text",
     verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Facts and timings.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Also fail on warn and skip.")] = False,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Skip the rules that contact servers.")
+    ] = False,
 ) -> int:
     """Run the rules and report what is wrong."""
     from devdoctor.cli import commands
 
-    return commands.check(rules or [], python, format, verbose, strict)
+    return commands.check(rules or [], python, format, verbose, strict, offline)
 
 
 @app.command()
@@ -76,6 +79,9 @@ def fix(
         bool,
         typer.Option("--keep-unverified", help="Keep a fix whose proof in a new process fails."),
     ] = False,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Skip the rules that contact servers.")
+    ] = False,
     **rule_flags: Any,  # the rules' own fix options (Rule.fix_options), added by _rule_flags
 ) -> int:
     """Preview fixes as diffs; with --apply write them, re-check, and journal them for undo."""
@@ -92,6 +98,7 @@ def fix(
         from_log or [],
         {k: v for k, v in rule_flags.items() if v is not None},
         keep_unverified,
+        offline,
     )
 
 

@@ -42,6 +42,7 @@ def open_session(
     in_hook: bool = False,
     hook_files: Sequence[str] = (),
     fix_option_values: dict[str, Any] | None = None,
+    offline: bool = False,
 ) -> Session:
     config = load_config()
     reg = registry.load(chosen)  # rules named on the command line: only those are imported
@@ -64,6 +65,7 @@ def open_session(
         in_hook=in_hook,
         hook_files=tuple(hook_files),
         fix_option_values=fix_option_values,
+        offline=offline,
     )
     ctx.location  # noqa: B018 -- a bad --python is a usage error before anything runs
     return Session(ctx, reg, rules, notes)
@@ -108,9 +110,16 @@ def target_model(ctx: Context, with_facts: bool) -> dict[str, Any]:
     return model
 
 
-def check(chosen: Sequence[str], python: str | None, fmt: str, verbose: bool, strict: bool) -> int:
+def check(
+    chosen: Sequence[str],
+    python: str | None,
+    fmt: str,
+    verbose: bool,
+    strict: bool,
+    offline: bool = False,
+) -> int:
     check_format(fmt)
-    session = open_session(chosen, python)
+    session = open_session(chosen, python, offline=offline)
     want_facts = fmt == "json" or verbose
     facts_thread = threading.Thread(target=lambda: target_model(session.ctx, True), daemon=True)
     if want_facts:  # one child process, overlapped with the rules

@@ -17,19 +17,20 @@ class CheckArgs:
     format: str = "text"
     verbose: bool = False
     strict: bool = False
+    offline: bool = False
 
 
 def parse(args: Sequence[str]) -> CheckArgs | None:
     """The arguments after `check`, or None when typer should parse them."""
     rules: list[str] = []
     values: dict[str, str] = {}
-    flags = {"verbose": False, "strict": False}
+    flags = {"verbose": False, "strict": False, "offline": False}
     rest = iter(args)
     for arg in rest:
         if arg in ("-v", "--verbose"):
             flags["verbose"] = True
-        elif arg == "--strict":
-            flags["strict"] = True
+        elif arg in ("--strict", "--offline"):
+            flags[arg[2:]] = True
         elif arg.split("=", 1)[0] in ("--format", "--python"):
             name, eq, value = arg.partition("=")
             if not eq:
@@ -54,6 +55,11 @@ def main(args: Sequence[str]) -> int | None:
 
     return guarded(
         lambda: commands.check(
-            parsed.rules, parsed.python, parsed.format, parsed.verbose, parsed.strict
+            parsed.rules,
+            parsed.python,
+            parsed.format,
+            parsed.verbose,
+            parsed.strict,
+            parsed.offline,
         )
     )

@@ -65,11 +65,12 @@ def fix(
     from_log: Sequence[str] = (),
     fix_option_values: dict[str, Any] | None = None,
     keep_unverified: bool = False,
+    offline: bool = False,
 ) -> int:
     from devdoctor import paths
     from devdoctor.fixes import persist
 
-    session = open_session(chosen, python, fix_option_values=fix_option_values)
+    session = open_session(chosen, python, fix_option_values=fix_option_values, offline=offline)
     persist.resolve_kind(target, session.ctx.location)  # a bad --target is a usage error now
     named = {r.code for r in session.rules} if chosen else set()
 

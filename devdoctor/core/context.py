@@ -98,6 +98,7 @@ class Context:
     target_facts: target_mod.TargetFacts | None = None
     in_hook: bool = False
     hook_files: tuple[str, ...] = ()
+    offline: bool = False  # --offline: rules that contact servers are skipped
     # `devdoctor fix` flags declared by rules (Rule.fix_options), by field name.
     fix_option_values: Mapping[str, Any] = field(default_factory=dict)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -185,6 +186,7 @@ def default_context(
     in_hook: bool = False,
     hook_files: tuple[str, ...] = (),
     fix_option_values: Mapping[str, Any] | None = None,
+    offline: bool = False,
 ) -> Context:
     from devdoctor import paths
 
@@ -198,4 +200,5 @@ def default_context(
         in_hook=in_hook,
         hook_files=hook_files,
         fix_option_values=dict(fix_option_values or {}),
+        offline=offline,
     )

@@ -72,6 +72,11 @@ def run(
     started: list[tuple[Rule, _Slot, float]] = []
     for rule, settings in zip(rules, all_settings, strict=True):
         slot = _Slot()
+        if rule.network and ctx.offline:
+            slot.diagnostics = [Diagnostic(Status.SKIP, "--offline: no network probe")]
+            slot.done.set()
+            started.append((rule, slot, time.perf_counter()))
+            continue
         thread = threading.Thread(
             target=_run_one, args=(rule, ctx, settings, slot), name=f"rule-{rule.code}", daemon=True
         )

@@ -108,6 +108,7 @@ class Rule:
     fix_from_log: LogFixFn | None = None
     # Turns what a log said (a path as written) into facts about this machine (the real file).
     enrich: EnrichFn | None = None
+    network: bool = False  # it contacts servers: skipped under --offline
     doc: str = ""  # filled by the registry from the module docstring
     family: Family | None = None  # filled by the registry from the folder
 

@@ -80,6 +80,10 @@ if TYPE_CHECKING:
     from . import _netprobe as netprobe
 
 
+OFFLINE = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE")
+TRUE = ("1", "true", "yes", "on")
+
+
 @dataclass(frozen=True)
 class Settings:
     official_endpoint: str = setting(hfhub.OFFICIAL, "the hub used when HF_ENDPOINT is unset")
@@ -105,9 +109,9 @@ class Settings:
 
 
 def probe_all(
-    urls: Mapping[str, str], env: Mapping[str, str], settings: Settings
+    urls: Mapping[str, str], env: Mapping[str, str], settings: Settings, seconds: float
 ) -> dict[str, netprobe.Probe]:
-    """Every URL at once; whatever has no verdict by the deadline is NO_ANSWER."""
+    """Every URL at once; whatever has no verdict within `seconds` is NO_ANSWER."""
     from . import _netprobe as netprobe
 
     results: dict[str, netprobe.Probe] = {}
@@ -121,14 +125,12 @@ def probe_all(
     ]
     for thread in threads:
         thread.start()
-    deadline = time.monotonic() + settings.total_timeout
+    deadline = time.monotonic() + seconds
     for thread in threads:
         thread.join(max(0.0, deadline - time.monotonic()))
     for key, url in urls.items():
         if key not in results:
-            results[key] = netprobe.Probe(
-                url, "NO_ANSWER", f"no verdict within {settings.total_timeout:g} s"
-            )
+            results[key] = netprobe.Probe(url, "NO_ANSWER", f"no verdict within {seconds:g} s")
     return results
 
 
@@ -211,16 +213,29 @@ def check(ctx: Context, settings: Settings) -> Iterator[Diagnostic]:
             "HF_ENDPOINT is malformed; DD202 (hf-endpoint-malformed) says how to correct it",
         )
         return
+    offline = next((v for v in OFFLINE if ctx.env.get(v, "").lower() in TRUE), None)
+    if offline:
+        yield Diagnostic(Status.SKIP, f"{offline}={ctx.env[offline]}: the hub is not used here")
+        return
     official = settings.official_endpoint.rstrip("/")
     endpoint = hfhub.effective(ctx.env, official)
     mirrors = [m.rstrip("/") for m in settings.mirrors if m.rstrip("/") != endpoint]
-    urls = {"endpoint": hfhub.resolve_url(endpoint, settings.probe_repo)}
-    urls.update({m: hfhub.resolve_url(m, settings.probe_repo) for m in mirrors})
+    control = settings.control_url or hfhub.pip_index(ctx.env)
+    # The endpoint in use first: a healthy check never contacts a third-party mirror.
+    start = time.monotonic()
+    first = hfhub.resolve_url(endpoint, settings.probe_repo)
+    results = probe_all({"endpoint": first}, ctx.env, settings, settings.total_timeout / 2)
+    answered = hfhub.classify(results["endpoint"])
+    if hfhub.reachable(answered):
+        seen = {"endpoint": endpoint, "classification": answered}
+        yield Diagnostic(Status.PASS, f"{endpoint} answers ({answered})", seen)
+        return
+    urls = {m: hfhub.resolve_url(m, settings.probe_repo) for m in mirrors}
     if endpoint != official:
         urls["official"] = hfhub.resolve_url(official, settings.probe_repo)
-    control = settings.control_url or hfhub.pip_index(ctx.env)
     urls["control"] = control
-    results = probe_all(urls, ctx.env, settings)
+    left = settings.total_timeout - (time.monotonic() - start)
+    results.update(probe_all(urls, ctx.env, settings, max(0.5, left)))
     verdicts = {key: hfhub.classify(r) for key, r in results.items() if key != "control"}
     verdict = verdicts["endpoint"]
     ok_mirror = next((m for m in mirrors if hfhub.reachable(verdicts[m])), None)
@@ -437,6 +452,7 @@ RULE = Rule(
     scope=Scope.ENVIRONMENT,
     check=check,
     fix_availability=FixAvailability.SOMETIMES,
+    network=True,
     signatures=SIGNATURES,
     settings=Settings,
     fix_from_log=fix_from_log,

@@ -16,6 +16,7 @@ PLAIN = [
     ["--format", "json"],
     ["--format=json", "-v"],
     ["--verbose", "--strict", "DD302"],
+    ["--offline", "DD201"],
     ["--python", "/usr/bin/python3", "DD102"],
     ["--python=/opt/py/bin/python", "--format", "text", "--strict"],
     ["DD101", "--format", "json", "DD302"],  # options between rule names
@@ -47,6 +48,7 @@ def test_plain_forms_parse_as_typer_parses_them(args: list[str]) -> None:
     assert parsed.rules == list(expected["rules"] or [])
     assert (parsed.python, parsed.format) == (expected["python"], expected["format"])
     assert (parsed.verbose, parsed.strict) == (expected["verbose"], expected["strict"])
+    assert parsed.offline == expected["offline"]
 
 
 @pytest.mark.parametrize("args", LEFT_TO_TYPER, ids=repr)

@@ -303,3 +303,32 @@ def test_a_hostile_status_line_is_capped_and_reaches_no_terminal(
     for shown in (text.out + text.err, json.dumps(doc)):
         assert "\x1b" not in shown and "\\u001b" not in shown and "\x07" not in shown
     assert len(doc["diagnostics"][0]["message"]) < 2000
+
+
+def test_a_healthy_check_never_contacts_the_mirror(cli: Runner, tmp_path: Path) -> None:
+    with fakehub.hub() as hub, fakehub.hub() as mirror, fakehub.hub() as control:
+        settings(tmp_path, fakehub.url(hub), [fakehub.url(mirror)], fakehub.url(control))
+        result = dd201(cli, tmp_path)
+        assert result["status"] == "pass"
+        assert hub.requests and mirror.requests == [] and control.requests == []
+
+
+@pytest.mark.parametrize("variable", ["HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"])
+def test_offline_mode_is_a_skip_without_probing(cli: Runner, tmp_path: Path, variable: str) -> None:
+    with fakehub.hub() as hub:
+        settings(tmp_path, fakehub.url(hub), [], fakehub.url(hub))
+        result = dd201(cli, tmp_path, env={variable: "1"})
+        assert result["status"] == "skip" and variable in result["diagnostics"][0]["message"]
+        assert hub.requests == []
+
+
+def test_the_offline_flag_skips_every_network_rule(cli: Runner, tmp_path: Path) -> None:
+    with fakehub.hub() as hub:
+        settings(tmp_path, fakehub.url(hub), [], fakehub.url(hub))
+        for args in (("check", "--offline"), ("check", "--offline", "--format", "json")):
+            ran = cli(*args, cwd=tmp_path)
+            assert ran.code in (0, 1), ran.err
+        doc = cli("check", "--offline", "--format", "json", cwd=tmp_path).json()
+        dd = next(r for r in doc["results"] if r["code"] == "DD201")
+        assert dd["status"] == "skip" and "--offline" in dd["diagnostics"][0]["message"]
+        assert hub.requests == []
