@@ -2,10 +2,12 @@
 
 ## What it does
 
-Probes, in parallel and each with its own short timeouts, the endpoint huggingface_hub will use
-(`HF_ENDPOINT`, else the setting `official_endpoint`), every mirror in the setting `mirrors`
-(default `https://hf-mirror.com`), the official hub when the endpoint is a mirror, and a control
-URL (default: the pip index) that tells "the hub is blocked" from "the network is down". Each
+Probes, with short timeouts, the endpoint huggingface_hub will use (`HF_ENDPOINT`, else the
+setting `official_endpoint`). Only when it fails does it probe, in parallel, every mirror in the
+setting `mirrors` (default `https://hf-mirror.com`), the official hub when the endpoint is a
+mirror, and a control URL (default: the pip index) that tells "the hub is blocked" from "the
+network is down": a healthy check never contacts a third party. With `HF_HUB_OFFLINE=1` (or
+`TRANSFORMERS_OFFLINE=1`) or `--offline` it probes nothing and skips. Each
 probe goes DNS → TCP → (proxy CONNECT) → TLS → `HEAD {endpoint}/{probe_repo}/resolve/main/
 config.json`, with no token and no Referer, following same-origin redirects only; it passes when
 the answer carries `X-Repo-Commit` and an `ETag`/`X-Linked-Etag`. Every failure is classified:
