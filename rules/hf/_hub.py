@@ -69,14 +69,29 @@ def problems(value: str) -> list[str]:
     return found
 
 
-def corrected(value: str) -> str:
-    """The value a user most likely meant."""
+HOST = re.compile(r"(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,63}|localhost|\d{1,3}(?:\.\d{1,3}){3}")
+
+
+def corrected(value: str) -> str | None:
+    """The URL a user most likely meant, or None when no value can be said to be it (then the
+    fix only explains: a "safe" fix must not write another malformed URL)."""
     text = value.strip().strip("\"'`").translate(FULLWIDTH).strip()
     text = re.split(r"[\s;,]", text, maxsplit=1)[0]
-    if "://" not in text:
+    scheme = re.match(r"(?i)(https?)[:/]+", text)  # https//x, https:/x, https:x, HTTPS://x
+    if scheme:
+        text = f"{scheme[1].lower()}://{text[scheme.end() :]}"
+    elif "://" not in text:
         text = "https://" + text.lstrip(":/")
     parts = urlsplit(text)
-    return f"{parts.scheme}://{parts.netloc}{parts.path}".rstrip("/")
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("http", "https") or not HOST.fullmatch(host) or "@" in parts.netloc:
+        return None
+    netloc = host + (f":{port}" if port else "")
+    return f"{parts.scheme}://{netloc}{parts.path}".rstrip("/")
 
 
 def classify(result: Probe) -> str:

@@ -54,6 +54,21 @@ from devdoctor.api import (
 from . import _hub as hfhub
 
 
+def _set(value: str, title: str) -> Fix:
+    """Set the corrected URL, when one can be named with confidence; else explain."""
+    fixed = hfhub.corrected(value)
+    if fixed is None:
+        return Fix(
+            "Set HF_ENDPOINT to the hub's URL",
+            Applicability.DISPLAY_ONLY,
+            instructions="devdoctor cannot tell which URL was meant: set HF_ENDPOINT to the "
+            "full URL of the hub or mirror, e.g. export HF_ENDPOINT=https://hf-mirror.com",
+        )
+    return Fix(
+        title.format(fixed=fixed), Applicability.SAFE, env=(EnvChange("HF_ENDPOINT", fixed),)
+    )
+
+
 def check(ctx: Context, settings: None) -> Iterator[Diagnostic]:
     spaced = [name for name in ctx.env if name != "HF_ENDPOINT" and name.strip() == "HF_ENDPOINT"]
     for name in spaced:
@@ -62,13 +77,7 @@ def check(ctx: Context, settings: None) -> Iterator[Diagnostic]:
             f"a variable named {name!r} (with a space) is set: "
             "huggingface_hub only reads 'HF_ENDPOINT'",
             {"name": name, "value": ctx.env[name]},
-            (
-                Fix(
-                    "Set HF_ENDPOINT without the space",
-                    Applicability.SAFE,
-                    env=(EnvChange("HF_ENDPOINT", hfhub.corrected(ctx.env[name])),),
-                ),
-            ),
+            (_set(ctx.env[name], "Set HF_ENDPOINT without the space"),),
             key=name,
         )
     value = ctx.env.get("HF_ENDPOINT")
@@ -80,15 +89,11 @@ def check(ctx: Context, settings: None) -> Iterator[Diagnostic]:
     if not found:
         yield Diagnostic(Status.PASS, f"HF_ENDPOINT={value} is a well-formed URL", {"value": value})
         return
-    fixed = hfhub.corrected(value)
-    fix = Fix(
-        f"Set HF_ENDPOINT={fixed}", Applicability.SAFE, env=(EnvChange("HF_ENDPOINT", fixed),)
-    )
     yield Diagnostic(
         Status.FAIL,
         f"HF_ENDPOINT={value!r} is malformed: {'; '.join(found)}",
-        {"value": value, "problems": found, "corrected": fixed},
-        (fix,),
+        {"value": value, "problems": found, "corrected": hfhub.corrected(value)},
+        (_set(value, "Set HF_ENDPOINT={fixed}"),),
         key="value",
     )
 
@@ -99,5 +104,5 @@ RULE = Rule(
     summary="HF_ENDPOINT is not a usable URL",
     scope=Scope.ENVIRONMENT,
     check=check,
-    fix_availability=FixAvailability.ALWAYS,
+    fix_availability=FixAvailability.SOMETIMES,
 )

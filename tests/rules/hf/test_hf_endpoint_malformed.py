@@ -48,3 +48,31 @@ def test_corrected_value_is_persisted_in_the_venv(cli: Runner, user_venv: Path) 
     assert sh("bash", f'. {user_venv}/bin/activate; echo "$HF_ENDPOINT"', env) == [
         "https://hf-mirror.com"
     ]
+
+
+@pytest.mark.parametrize(
+    "value, fixed",
+    [
+        ("https//hf-mirror.com", "https://hf-mirror.com"),
+        ("https:/hf-mirror.com/", "https://hf-mirror.com"),
+        ("HTTPS://HF-Mirror.com", None),  # well-formed already: nothing to fix
+        ("hf mirror please", None),
+        ("https://user:pw@", None),
+    ],
+)
+def test_a_safe_fix_only_writes_a_url_that_parses(
+    cli: Runner, value: str, fixed: str | None
+) -> None:
+    from urllib.parse import urlsplit
+
+    result = cli("check", "DD202", "--format", "json", env={"HF_ENDPOINT": value}).json()
+    [diag] = result["results"][0]["diagnostics"]
+    if diag["status"] == "pass":
+        assert fixed is None
+        return
+    if fixed is None:
+        assert diag["fix"]["applicability"] == "display-only"
+        return
+    assert diag["fix"] == {"title": f"Set HF_ENDPOINT={fixed}", "applicability": "safe"}
+    parts = urlsplit(fixed)
+    assert parts.scheme == "https" and parts.hostname == "hf-mirror.com"
