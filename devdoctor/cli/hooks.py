@@ -26,10 +26,11 @@ CHAINED = ".devdoctor-chained"
 
 
 def _report(session: Session, results: list[engine.Result]) -> int:
-    from devdoctor.cli.text import render_check
+    """As git hooks talk: nothing on success; on failure only what fails, with the remedy."""
+    from devdoctor.cli.text import render_hook
 
     model = report.check_model(results, target_model(session.ctx, False), (), session.notes)
-    report.emit(model, "text", lambda m: render_check(m, False))
+    report.emit(model, "text", render_hook)
     return report.exit_code([r["status"] for r in model["results"]], strict=False)
 
 

@@ -24,7 +24,10 @@ Model = dict[str, Any]
 def fix_model(fix: Fix | None) -> dict[str, Any] | None:
     if fix is None:
         return None
-    return {"title": fix.title, "applicability": fix.applicability.value}
+    model = {"title": fix.title, "applicability": fix.applicability.value}
+    if fix.instructions:
+        model["instructions"] = fix.instructions  # what to run by hand
+    return model
 
 
 def result_model(result: Result) -> Model:

@@ -88,6 +88,26 @@ def render_check(model: dict[str, Any], verbose: bool) -> None:
     out.print(f"\n{summary}{hint}")
 
 
+def render_hook(model: dict[str, Any]) -> None:
+    """Failures only, each with its remedy inline; silence when all is well."""
+    out = console()
+    for result in model["results"]:
+        if result["status"] not in ("fail", "error"):
+            continue
+        for diagnostic in result["diagnostics"]:
+            if diagnostic["status"] not in ("fail", "error"):
+                continue
+            icon, style = ICONS[diagnostic["status"]]
+            out.print(
+                f"[{style}]{icon}[/] [bold]{result['code']}[/] {escape(result['name'])}: "
+                f"{escape(diagnostic['message'])}"
+            )
+            fix = diagnostic["fix"] or {}
+            remedy = fix.get("instructions") or fix.get("title")
+            for line in (remedy or "").splitlines():
+                out.print(f"    {line}", markup=False)
+
+
 def render_plan(model: dict[str, Any]) -> None:
     out = console()
     if not model["fixes"]:

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -111,12 +112,20 @@ def check(ctx: Context, settings: Settings) -> Iterator[Diagnostic]:
             f"git add .gitattributes && git rm --cached -q {shlex.quote(f.path)} && "
             f"git add {shlex.quote(f.path)}"
         )
+        missing = (
+            ""
+            if shutil.which("git-lfs")
+            else "git-lfs is not installed: install it first (apt-get install git-lfs, brew "
+            "install git-lfs, or https://git-lfs.com), then\n"
+        )
         fix = Fix(
-            f"Move {f.path} to Git LFS", Applicability.DISPLAY_ONLY, instructions=f"run: {commands}"
+            f"Move {f.path} to Git LFS",
+            Applicability.DISPLAY_ONLY,
+            instructions=f"{missing}run: {commands}",
         )
         yield Diagnostic(
             Status.FAIL,
-            f"{f.path}: {f.size:,} bytes staged as a raw blob, not a Git LFS pointer",
+            f"{f.path}: {f.size:,} bytes as a raw blob in the index, not a Git LFS pointer",
             {"file": f.path, "bytes": f.size},
             (fix,),
             key=f.path,

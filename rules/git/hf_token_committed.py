@@ -68,13 +68,15 @@ def check(ctx: Context, settings: None) -> Iterator[Diagnostic]:
         data = content.get(f.sha, b"")
         if b"\0" in data[:8000] or (b"hf_" not in data and b"api_org_" not in data):
             continue  # binary, or nothing to look at
-        lines = [
-            n
+        hits = [
+            (n, match.group())
             for n, line in enumerate(data.splitlines(), 1)
-            if TOKEN.search(line) and not ALLOW.search(line)
+            if (match := TOKEN.search(line)) and not ALLOW.search(line)
         ]
-        if not lines:
+        if not hits:
             continue
+        lines = [n for n, _ in hits]
+        kind = "api_org_***" if hits[0][1].startswith(b"api_org_") else "hf_***"
         found += 1
         where = ", ".join(f"{f.path}:{n}" for n in lines)
         fix = Fix(
@@ -85,7 +87,7 @@ def check(ctx: Context, settings: None) -> Iterator[Diagnostic]:
         )
         yield Diagnostic(
             Status.FAIL,
-            f"{where}: a Hugging Face token (hf_***) is staged",
+            f"{where}: a Hugging Face token ({kind}) in what git would commit",
             {"file": f.path, "lines": lines},
             (fix,),
             key=f.path,

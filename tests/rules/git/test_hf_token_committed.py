@@ -25,7 +25,8 @@ def test_a_staged_token_fails_with_file_and_line(cli: Runner, repo: Path) -> Non
     found = {d["facts"]["file"]: d["facts"]["lines"] for d in result["diagnostics"]}
     assert found == {"download.py": [4], "org.cfg": [1]}
     text = cli("check", "hf-token-committed", cwd=repo)
-    assert "download.py:4: a Hugging Face token (hf_***) is staged" in text.out
+    assert "download.py:4: a Hugging Face token (hf_***) in what git would commit" in text.out
+    assert "org.cfg:1: a Hugging Face token (api_org_***)" in text.out
     assert TOKEN not in text.out
 
 
