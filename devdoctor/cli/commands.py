@@ -130,10 +130,22 @@ def check(
     model = report.check_model(
         results, target_model(session.ctx, want_facts), session.registry.broken, session.notes
     )
+    model["next"] = fix_hint(results, python, offline)
     from devdoctor.cli.text import render_check
 
     report.emit(model, fmt, lambda m: render_check(m, verbose))
     return report.exit_code([r["status"] for r in model["results"]], strict)
+
+
+def fix_hint(results: Sequence[engine.Result], python: str | None, offline: bool) -> str | None:
+    """The exact command that previews the fixes found: the rules named, the same target."""
+    import shlex
+
+    codes = [r.rule.code for r in results if any(d.fixes for d in r.diagnostics)]
+    if not codes:
+        return None
+    extra = (["--python", python] if python else []) + (["--offline"] if offline else [])
+    return shlex.join(["devdoctor", "fix", *codes, *extra])
 
 
 def list_rules(fmt: str) -> int:

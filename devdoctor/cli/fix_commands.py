@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -100,16 +102,46 @@ def _preview(found: Problems, unsafe: bool, named: set[str]) -> int:
         p for p in planned if p.fix.applicability is Applicability.UNSAFE and p not in applicable
     ]
     footer = ["", "Dry run: nothing was written.", *_not_checked(found, named)]
+    if not planned:
+        footer = [_why_nothing(found), *_not_checked(found, named)]
+    elif not applicable and not unsafe_left:
+        footer.append("Nothing devdoctor can apply: the fixes above are yours to run.")
     if applicable:
-        footer.append(f"`devdoctor fix --apply` applies {len(applicable)} of these fixes.")
+        footer.append(f"`{again('--apply')}` applies {_count(len(applicable), 'fix')}.")
     if unsafe_left:
         footer.append(
-            f"{len(unsafe_left)} unsafe fix(es) also need --unsafe-fixes "
-            "(or the rule named) and a confirmation."
+            f"{_count(len(unsafe_left), 'unsafe fix')} rewrite(s) you may not get back without "
+            f"devdoctor undo: `{again('--apply', '--unsafe-fixes')}` applies them after a "
+            "confirmation."
         )
     model = {"fixes": [report.planned_model(p) for p in planned], "footer": footer}
     report.emit(model, "text", render_plan)
     return report.exit_code([status for _, status in found.statuses], strict=False)
+
+
+def again(*extra: str, drop: tuple[str, ...] = ()) -> str:
+    """This very command with more (or fewer) flags, shell-quoted: every option the user gave
+    is kept (--python, --target, rule names, -m ...), so the hint does what it says."""
+    args = [a for a in sys.argv[1:] if a not in extra and a not in drop]
+    return shlex.join(["devdoctor", *args, *extra])
+
+
+def _count(n: int, what: str) -> str:
+    plural = "es" if what.endswith("fix") else "s"
+    return f"{n} {what}{'' if n == 1 else plural}"
+
+
+def _why_nothing(found: Problems) -> str:
+    """'Nothing to fix' never stands alone: what was found, and what to try next."""
+    failing = sorted({code for code, status in found.statuses if status in ("fail", "warn")})
+    if failing:
+        return (
+            f"Nothing devdoctor can apply: {', '.join(failing)} found problems whose fixes you "
+            f"run yourself (`devdoctor check {' '.join(failing)}` shows them)."
+        )
+    if found.skipped:
+        return "Nothing to fix among the rules that could be checked."
+    return "Nothing to fix: every rule passes."
 
 
 def _apply(
@@ -128,10 +160,12 @@ def _apply(
     planned = found.planned
     chosen = [p for p in planned if fixing.wanted(p, unsafe, named)]
     risky = [p for p in chosen if p.fix.applicability is Applicability.UNSAFE]
+    declined = 0
     if risky:
         titles = "; ".join(p.label for p in risky)
         if not confirm(f"Apply unsafe fix(es): {titles}?", yes):
             chosen = [p for p in chosen if p not in risky]
+            declined = len(risky)
     applied = fixing.apply(
         chosen,
         ctx,
@@ -139,11 +173,16 @@ def _apply(
         lambda p: fixing.plan_one(p.rule, p.diagnostic, p.fix, ctx, target),
         keep_unverified,
     )
-    skipped = len(planned) - len(chosen)
+    skipped = len(planned) - len(chosen) - declined
     footer = _not_checked(found, named)
+    if not planned:
+        footer.insert(0, _why_nothing(found))
+    if declined:
+        footer.append(f"You declined {_count(declined, 'unsafe fix')}; nothing of it was written.")
     if skipped:
         footer.append(
-            f"{skipped} fix(es) not applied (unsafe or display-only): `devdoctor fix` shows them."
+            f"{_count(skipped, 'fix')} not applied (unsafe or display-only): "
+            f"`{again(drop=('--apply',))}` shows them."
         )
     if any(a.outcome in RESOLVED for a in applied):
         footer.append("`devdoctor undo` reverts this run.")

@@ -84,7 +84,9 @@ def render_check(model: dict[str, Any], verbose: bool) -> None:
     for note in model.get("notes", []):
         out.print(f"\n[yellow]note:[/] {escape(note)}")
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no rules ran"
-    hint = f" · `devdoctor fix` previews {fixes} fix{'es' if fixes != 1 else ''}" if fixes else ""
+    next_step = model.get("next")
+    plural = "es" if fixes != 1 else ""
+    hint = f" · `{escape(next_step)}` previews {fixes} fix{plural}" if next_step else ""
     out.print(f"\n{summary}{hint}")
 
 
@@ -110,9 +112,6 @@ def render_hook(model: dict[str, Any]) -> None:
 
 def render_plan(model: dict[str, Any]) -> None:
     out = console()
-    if not model["fixes"]:
-        out.print("Nothing to fix.")
-        return
     for p in model["fixes"]:
         out.print(f"[bold]{p['code']}[/] {escape(p['name'])}: {escape(p['message'])}")
         out.print(f"  [cyan]fix ({p['applicability']}):[/] {escape(p['title'])}")
@@ -143,8 +142,6 @@ def _diff(out: Console, diff: str) -> None:
 
 def render_applied(model: dict[str, Any]) -> None:
     out = console()
-    if not model["applied"]:
-        out.print("Nothing was applied.")
     for a in model["applied"]:
         style = OUTCOME_STYLE.get(a["outcome"], "red")
         out.print(f"[bold]{a['code']}[/] {escape(a['title'])}: [{style}]{escape(a['outcome'])}[/]")
