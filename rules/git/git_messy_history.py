@@ -187,7 +187,9 @@ def signals(commits: list[Commit], base_side: set[str], min_length: int) -> dict
     }
 
 
-def default_message(commits: list[Commit], min_length: int) -> str:
+def default_message(commits: list[Commit], min_length: int) -> str | None:
+    """The first meaningful subject, the others as bullets; None when every subject is
+    WIP-like (a squash must not be named "wip": the user gives the message)."""
     meaningful = [
         c.subject
         for c in commits
@@ -196,7 +198,7 @@ def default_message(commits: list[Commit], min_length: int) -> str:
         and not REVERT.match(c.subject)
     ]
     if not meaningful:
-        meaningful = [commits[-1].subject]
+        return None
     body = "".join(f"- {s}\n" for s in dict.fromkeys(meaningful[1:]))
     return meaningful[0] + ("\n\n" + body if body else "\n")
 
@@ -342,7 +344,8 @@ def _fixes(ctx: Context, settings: Settings, b: Branch, only_markers: bool) -> t
         else f"if it was pushed, delete it from the remote: git push {shlex.quote(remote)} "
         f"--delete {shlex.quote(ref)}"
     )
-    message = options.message or default_message(commits, settings.min_subject)
+    named = options.message or default_message(commits, settings.min_subject)
+    message = named or ""  # autosquash keeps the commits' own messages
     coauthors = trailers(repo, commits)
     full = message.rstrip("\n") + "\n" + ("\n" + "\n".join(coauthors) + "\n" if coauthors else "")
     listing = "\n".join(f"  {c.sha[:8]} {c.subject}  ({c.author})" for c in commits)
@@ -392,7 +395,16 @@ def _fixes(ctx: Context, settings: Settings, b: Branch, only_markers: bool) -> t
             publish=publish if options.push else None,
         )
 
-    squash = rewrite("squash")
+    if named is None:  # a squash must not be called "wip": the user names it
+        command = shlex.join(["devdoctor", "fix", "git-messy-history", "-m", "What it does"])
+        squash = Fix(
+            f"Squash {len(commits)} commits into one (name it first)",
+            Applicability.DISPLAY_ONLY,
+            instructions="every subject on the branch is WIP-like, so there is no message to "
+            f"reuse: say what the branch does, e.g. {command}",
+        )
+    else:
+        squash = rewrite("squash")
     return (rewrite("autosquash"), squash) if only_markers else (squash,)
 
 
@@ -402,7 +414,7 @@ RULE = Rule(
     summary="The branch is full of WIP/fixup commits; squash it safely",
     scope=Scope.REPOSITORY,
     check=check,
-    fix_availability=FixAvailability.ALWAYS,
+    fix_availability=FixAvailability.SOMETIMES,
     settings=Settings,
     fix_options=FixOptions,
 )

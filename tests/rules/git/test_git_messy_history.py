@@ -264,10 +264,10 @@ def test_shallow_clone_and_detached_head_refuse(cli: Runner, world: dict[str, Pa
     git(shallow, "switch", "-q", "-c", "wip")
     commit(shallow, "a.py", "1\n", "WIP")
     commit(shallow, "a.py", "2\n", "fixup! WIP")
-    ran = cli("fix", "DD301", "--apply", "--yes", cwd=shallow)
+    ran = cli("fix", "DD301", "-m", "Finish NPU", "--apply", "--yes", cwd=shallow)
     assert ran.code == 1 and "shallow clone" in ran.out
     git(world["dev"], "checkout", "-q", "--detach")
-    ran = cli("fix", "DD301", "--apply", "--yes", cwd=world["dev"])
+    ran = cli("fix", "DD301", "-m", "Finish NPU", "--apply", "--yes", cwd=world["dev"])
     assert ran.code == 1 and "detached" in ran.out
 
 
@@ -295,7 +295,7 @@ def test_autosquash_when_only_fixups(cli: Runner, world: dict[str, Path]) -> Non
 def test_unpushed_only_keeps_pushed_commits(cli: Runner, world: dict[str, Path]) -> None:
     dev = world["dev"]
     pushed = git(dev, "rev-parse", "origin/npu_support")
-    preview = cli("fix", "DD301", "--unpushed-only", cwd=dev)
+    preview = cli("fix", "DD301", "-m", "Finish NPU", "--unpushed-only", cwd=dev)
     assert "squash of commits not pushed yet (no force push)" in preview.out
     assert "git push origin refs/heads/npu_support:refs/heads/npu_support" in preview.out
     ran = cli("fix", "DD301", "--unpushed-only", "--apply", "--yes", "-m", "Finish NPU", cwd=dev)
@@ -306,7 +306,7 @@ def test_unpushed_only_keeps_pushed_commits(cli: Runner, world: dict[str, Path])
 def test_every_repo_is_closed(world: dict[str, Path]) -> None:
     """No `git cat-file` child outlives a check or an apply done in this process."""
     dev = world["dev"]
-    ctx = Context(dev, dict(os.environ))
+    ctx = Context(dev, dict(os.environ), fix_option_values={"message": "Add NPU support"})
     [diag] = list(RULE.check(ctx, RULE.settings()))
     assert diag.status is Status.FAIL and diag.fix is not None
     [edit] = diag.fix.edits
@@ -405,7 +405,7 @@ def test_the_push_shown_is_the_push_run(
     """One function builds the push: the preview prints exactly the arguments git receives."""
     dev = world["dev"]
     flags = ["--push", *(["--unpushed-only"] if unpushed_only else [])]
-    preview = cli("fix", "DD301", *flags, cwd=dev)
+    preview = cli("fix", "DD301", "-m", "Finish NPU", *flags, cwd=dev)
     shown = next(line.split(": ", 1)[1] for line in preview.out.splitlines() if "git push" in line)
     trace = tmp_path / "trace"
     ran = cli(
@@ -508,3 +508,21 @@ def test_a_reformatting_commit_hook_is_reported_and_the_index_restored(
     staged = subprocess.run(["git", "diff", "--cached", "--quiet"], cwd=dev)
     assert staged.returncode == 0  # nothing left staged
     assert "# reformatted" in (dev / "src" / "npu.py").read_text()  # the hook's edit stays
+
+
+def test_a_branch_of_junk_subjects_is_not_squashed_into_junk(
+    cli: Runner, world: dict[str, Path]
+) -> None:
+    alice = world["alice"]
+    git(alice, "switch", "-q", "-c", "scratch")
+    for n, subject in enumerate(["wip", ".", "tmp", "asdf"]):
+        commit(alice, f"s{n}.py", f"x = {n}\n", subject)
+    preview = cli("fix", "DD301", cwd=alice)
+    assert "name it first" in preview.out and "-m 'What it does'" in preview.out
+    before = git(alice, "rev-parse", "HEAD")
+    unnamed = cli("fix", "DD301", "--apply", "--yes", cwd=alice)
+    assert "yours to run" in unnamed.out or "not applied" in unnamed.out, unnamed.out
+    assert git(alice, "rev-parse", "HEAD") == before
+    named = cli("fix", "DD301", "--apply", "--yes", "-m", "Add the scratch modules", cwd=alice)
+    assert named.code == 0, named.out + named.err
+    assert git(alice, "log", "-1", "--format=%s") == "Add the scratch modules"
