@@ -27,9 +27,9 @@ $ devdoctor check hf-hub-outdated
 
 ## Fix
 
-The exact command for the examined interpreter:
-`<python> -m pip install -U huggingface_hub`. Check what pins it first: transformers, for one,
-requires `huggingface-hub>=1.31,<3.0` in its 5.x releases.
+The exact command for the examined interpreter, installing the smallest release that honours
+`HF_ENDPOINT` everywhere (no major-version jump that the rest of the stack may not take):
+`<python> -m pip install huggingface_hub==0.34.0`.
 
 ## Fix safety
 
@@ -39,6 +39,7 @@ a confirmation, and `devdoctor undo` reinstalls the version that was there.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterator
 
 from devdoctor.api import (
@@ -100,8 +101,14 @@ def check(ctx: Context, settings: None) -> Iterator[Diagnostic]:
         )
         return
     python = ctx.location.python or "python3"
-    edit = PackageEdit(python, "huggingface_hub", version, None)
-    fix = Fix(f"Upgrade huggingface_hub: {' '.join(edit.command())}", Applicability.UNSAFE, (edit,))
+    # The smallest release that honours HF_ENDPOINT everywhere: named, and no major-version jump
+    # (a newer huggingface_hub may need newer transformers/datasets too).
+    edit = PackageEdit(python, "huggingface_hub", version, NEEDS)
+    fix = Fix(
+        f"Upgrade huggingface_hub {version} -> {NEEDS}: {shlex.join(edit.command())}",
+        Applicability.UNSAFE,
+        (edit,),
+    )
     yield Diagnostic(
         Status.FAIL,
         f"huggingface_hub {version} ignores HF_ENDPOINT on some paths: {'; '.join(missing)}",

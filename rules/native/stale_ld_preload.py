@@ -4,8 +4,10 @@
 
 Reads `LD_PRELOAD` in the current environment and in every place devdoctor persisted it (the
 examined venv's activate scripts, a conda env's `etc/conda/activate.d`, the devdoctor block of
-your shell rc file, and any file the fix journal says devdoctor wrote). Each entry that is a path
-(it contains `/`) must exist. Bare names are searched by the loader and are not checked.
+your shell rc file, and any file the fix journal says devdoctor wrote), and in the lines written
+by hand into the examined environment's activation scripts (named by file and line). Each entry
+that is a path (it contains `/`) must exist. Bare names are searched by the loader and are not
+checked.
 
 ## Why is this bad?
 
@@ -44,6 +46,7 @@ import os
 import re
 import shlex
 from collections.abc import Iterator
+from pathlib import Path
 
 from devdoctor.api import (
     Applicability,
@@ -117,8 +120,61 @@ def _persisted(ctx: Context) -> Iterator[Diagnostic]:
             )
 
 
+ASSIGNS = re.compile(r"^\s*(?:export\s+)?LD_PRELOAD=|^\s*setenv\s+LD_PRELOAD\s")
+
+
+def _scripts(ctx: Context) -> list[Path]:
+    """The examined environment's activation scripts, where users write exports by hand."""
+    location = ctx.location
+    if location.prefix is None:
+        return []
+    if location.kind == "venv":
+        return [location.prefix / "bin" / n for n in ("activate", "activate.fish", "activate.csh")]
+    if location.kind == "conda":
+        return sorted((location.prefix / "etc" / "conda" / "activate.d").glob("*"))
+    return []
+
+
+def _hand_written(ctx: Context) -> Iterator[Diagnostic]:
+    """LD_PRELOAD lines a user (or a tool) wrote outside devdoctor's own blocks."""
+    for script in _scripts(ctx):
+        try:
+            lines = script.read_text(errors="replace").splitlines()
+        except OSError:
+            continue
+        ours = False
+        for number, line in enumerate(lines, 1):
+            if "# >>> devdoctor >>>" in line or "# <<< devdoctor <<<" in line:
+                ours = "# >>>" in line
+                continue
+            if ours or not ASSIGNS.match(line):
+                continue
+            raw = line.split("LD_PRELOAD", 1)[1].lstrip("= \t")
+            try:
+                words = shlex.split(raw, comments=True)
+            except ValueError:
+                continue
+            gone = missing(words[0]) if words else []
+            if not gone:
+                continue
+            where = f"{script}:{number}"
+            fix = Fix(
+                f"Remove {', '.join(gone)} from line {number} of {script.name}",
+                Applicability.DISPLAY_ONLY,
+                instructions=f"edit {shlex.quote(str(script))}, line {number}: drop "
+                f"{', '.join(gone)} from LD_PRELOAD (a line devdoctor did not write)",
+            )
+            yield Diagnostic(
+                Status.FAIL,
+                f"{where}: LD_PRELOAD names {', '.join(gone)}, which does not exist",
+                {"where": where, "value": words[0], "missing": gone},
+                (fix,),
+                key=where,
+            )
+
+
 def check(ctx: Context, settings: None) -> Iterator[Diagnostic]:
-    found = [*_live(ctx), *_persisted(ctx)]
+    found = [*_live(ctx), *_persisted(ctx), *_hand_written(ctx)]
     if not found:
         yield Diagnostic(Status.PASS, f"no missing {VAR} entries", {"value": ctx.env.get(VAR, "")})
     yield from found

@@ -83,3 +83,20 @@ def test_other_entries_are_kept(cli: Runner, tmp_path: Path, user_venv: Path) ->
         check=True,
     ).stdout.strip()
     assert out == str(keep)
+
+
+def test_a_hand_written_stale_preload_is_named_by_file_and_line(
+    cli: Runner, user_venv: Path, tmp_path: Path
+) -> None:
+    activate = user_venv / "bin" / "activate"
+    gone = tmp_path / "gone" / "libgomp.so.1"
+    activate.write_text(activate.read_text() + f"\nexport LD_PRELOAD='{gone}'\n")
+    line = activate.read_text().splitlines().index(f"export LD_PRELOAD='{gone}'") + 1
+    doc = cli("check", "DD102", "--format", "json", "--python", str(user_venv / "bin" / "python"))
+    [result] = doc.json()["results"]
+    assert result["status"] == "fail"
+    [diag] = result["diagnostics"]
+    assert diag["facts"]["where"] == f"{activate}:{line}" and diag["facts"]["missing"] == [
+        str(gone)
+    ]
+    assert diag["fix"]["applicability"] == "display-only"  # the user's own line: never rewritten
