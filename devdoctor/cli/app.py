@@ -149,13 +149,17 @@ def _rule_flags() -> None:
 
 @app.command()
 def undo(
+    run_id: Annotated[
+        str | None,
+        typer.Argument(metavar="[RUN]", help="The run to undo (see --list; default: the last)."),
+    ] = None,
     list_runs: Annotated[bool, typer.Option("--list", help="Show the journal.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Confirm without asking.")] = False,
 ) -> int:
-    """Revert the last applied fix run (refuses if a file changed since)."""
+    """Revert an applied fix run (refuses if a file changed since)."""
     from devdoctor.cli import fix_commands
 
-    return fix_commands.undo(list_runs, yes)
+    return fix_commands.undo(list_runs, yes, run_id)
 
 
 @app.command("rules")

@@ -7,13 +7,14 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from devdoctor.cli import report
 from devdoctor.cli.commands import Session, confirm, open_session, run_rules
 from devdoctor.core.fix import Applicability
 from devdoctor.core.rule import Diagnostic, Status
-from devdoctor.errors import DevdoctorError
+from devdoctor.errors import DevdoctorError, UsageError
 from devdoctor.fixes import apply as fixing
 from devdoctor.fixes import journal
 from devdoctor.fixes.journal import Journal
@@ -199,22 +200,22 @@ def _apply(
     return 1 if unresolved or still_failing else 0
 
 
-def undo(list_only: bool, yes: bool) -> int:
+def undo(list_only: bool, yes: bool, run_id: str | None = None) -> int:
     from devdoctor import paths
     from devdoctor.cli.text import render_lines
 
     book = Journal(paths.state_dir())
     if list_only:
-        lines = [
-            f"{r.id}  {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(r.created))}  "
-            f"{r.status:<8} {'; '.join(r.fixes)}"
-            for r in book.runs()
-        ]
+        lines = []
+        for r in book.runs():
+            stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.created))
+            lines.append(f"{r.id}  {stamp}  {r.status:<8} {'; '.join(r.fixes)}")
+            lines += [f"    {edit.describe()}" for edit in r.edits]
         report.emit({"lines": lines or ["The journal is empty."]}, "text", render_lines)
         return 0
     with journal.locked(paths.state_dir()):
         book.sweep()
-        run = book.last_undoable()
+        run = _chosen_run(book, run_id)
         if run is None:
             report.emit({"lines": ["Nothing to undo."]}, "text", render_lines)
             return 0
@@ -224,7 +225,7 @@ def undo(list_only: bool, yes: bool) -> int:
             lines += [diff for _, diff in changed]
             report.emit({"lines": lines}, "text", render_lines)
             return 1
-        lines = [f"Undo {run.id}: {'; '.join(run.fixes)}"]
+        lines = [f"Undo {run.id}: {'; '.join(run.fixes)}", *_where(run)]
         lines += [f"  {edit.describe()}" for edit in to_apply]
         report.emit({"lines": lines}, "text", render_lines)
         if not confirm("Undo this run?", yes):
@@ -233,3 +234,27 @@ def undo(list_only: bool, yes: bool) -> int:
         book.mark(run, "undone")
     report.emit({"lines": [f"Undone: {len(to_apply)} change(s) reverted."]}, "text", render_lines)
     return 0
+
+
+def _chosen_run(book: Journal, run_id: str | None) -> journal.Run | None:
+    if run_id is None:
+        return book.last_undoable()
+    run = next((r for r in book.runs() if r.id == run_id), None)
+    if run is None:
+        raise UsageError(f"no run {run_id!r} in the journal (see `devdoctor undo --list`)")
+    if run.status == "undone":
+        raise UsageError(f"run {run_id} is already undone")
+    return run
+
+
+def _where(run: journal.Run) -> list[str]:
+    """What the run touched, by place: the folders of its files, the repositories of its refs."""
+    places = set()
+    for edit in run.edits:
+        if getattr(edit, "repo", None):
+            places.add(f"repository {edit.repo}")  # type: ignore[attr-defined]
+        elif getattr(edit, "path", None):
+            places.add(str(edit.path.parent))  # type: ignore[attr-defined]
+        elif getattr(edit, "python", None):
+            places.add(f"the environment of {edit.python}")  # type: ignore[attr-defined]
+    return [f"  in {place}" for place in sorted(places)]

@@ -99,6 +99,7 @@ class Fix:
     # A last step that cannot be rolled back (a push): runs after the edits are applied and
     # journaled; None when it worked, else what failed (the edits stay, undo reverts them).
     publish: Callable[[], str | None] | None = None
+    published: str = ""  # what publishing did, reported when it worked ("pushed x to origin")
 
     @property
     def applicable(self) -> bool:

@@ -124,7 +124,8 @@ def apply(
         )
         problem = planned.fix.publish() if planned.fix.publish else None
         outcome = Outcome.PUBLISH_FAILED if problem else Outcome.FIXED
-        done.append(Applied(planned, outcome, problem or "", tuple(effective)))
+        said = problem or (planned.fix.published if planned.fix.publish else "")
+        done.append(Applied(planned, outcome, said, tuple(effective)))
     done = verify(done, ctx)
     if not keep_unverified:
         done, run = _roll_back_unproven(done, journal, run)

@@ -393,6 +393,7 @@ def _fixes(ctx: Context, settings: Settings, b: Branch, only_markers: bool) -> t
             (edit,),
             instructions=plan,
             publish=publish if options.push else None,
+            published=f"pushed {branch} to {remote} with a lease",
         )
 
     if named is None:  # a squash must not be called "wip": the user names it

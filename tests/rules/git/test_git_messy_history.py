@@ -526,3 +526,21 @@ def test_a_branch_of_junk_subjects_is_not_squashed_into_junk(
     named = cli("fix", "DD301", "--apply", "--yes", "-m", "Add the scratch modules", cwd=alice)
     assert named.code == 0, named.out + named.err
     assert git(alice, "log", "-1", "--format=%s") == "Add the scratch modules"
+
+
+def test_undo_by_id_names_the_place_and_the_push_is_reported(
+    cli: Runner, world: dict[str, Path]
+) -> None:
+    dev = world["dev"]
+    old_head = git(dev, "rev-parse", "HEAD")
+    ran = cli("fix", "DD301", "--apply", "--yes", "--push", "-m", "Add NPU support", cwd=dev)
+    assert ran.code == 0 and "pushed npu_support to origin with a lease" in ran.out, ran.out
+    listed = cli("undo", "--list")
+    run_id = listed.out.split()[0]
+    assert "move refs/heads/npu_support" in listed.out
+    assert cli("undo", "20000101T000000-abcdef", "--yes").code == 2  # no such run
+    undone = cli("undo", run_id, "--yes")
+    assert undone.code == 0, undone.out + undone.err
+    assert f"in repository {dev}" in undone.out and "put the remote back with" in undone.out
+    assert git(dev, "rev-parse", "HEAD") == old_head
+    assert cli("undo", run_id, "--yes").code == 2  # already undone
