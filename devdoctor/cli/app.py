@@ -30,14 +30,22 @@ Python = Annotated[
         "python3 on PATH).",
     ),
 ]
-Format = Annotated[str, typer.Option("--format", help="text or json.")]
+Format = Annotated[str, typer.Option("--format", metavar="[text|json]", help="Output format.")]
+CheckFormat = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        metavar="[text|json|markdown]",
+        help="text; json (one document); markdown (a report to paste into an issue).",
+    ),
+]
 
 
 @app.command()
 def check(
     rules: Rules = None,
     python: Python = None,
-    format: Format = "text",
+    format: CheckFormat = "text",
     verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Facts and timings.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Also fail on warn and skip.")] = False,
     offline: Annotated[

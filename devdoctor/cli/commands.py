@@ -76,9 +76,9 @@ def load_config() -> config_mod.Config:
     return config_mod.load(Path.cwd(), dict(os.environ), paths.user_config_file())
 
 
-def check_format(fmt: str) -> None:
-    if fmt not in FORMATS:
-        raise UsageError(f"--format {fmt}: choose text or json")
+def check_format(fmt: str, formats: Sequence[str] = FORMATS) -> None:
+    if fmt not in formats:
+        raise UsageError(f"--format {fmt}: choose {', '.join(formats[:-1])} or {formats[-1]}")
 
 
 def run_rules(session: Session, show_spinner: bool = True) -> list[engine.Result]:
@@ -118,9 +118,9 @@ def check(
     strict: bool,
     offline: bool = False,
 ) -> int:
-    check_format(fmt)
+    check_format(fmt, (*FORMATS, "markdown"))
     session = open_session(chosen, python, offline=offline)
-    want_facts = fmt == "json" or verbose
+    want_facts = fmt in ("json", "markdown") or verbose
     facts_thread = threading.Thread(target=lambda: target_model(session.ctx, True), daemon=True)
     if want_facts:  # one child process, overlapped with the rules
         facts_thread.start()
@@ -131,9 +131,12 @@ def check(
         results, target_model(session.ctx, want_facts), session.registry.broken, session.notes
     )
     model["next"] = fix_hint(results, python, offline)
-    from devdoctor.cli.text import render_check
+    from devdoctor.cli.text import render_check, render_markdown
 
-    report.emit(model, fmt, lambda m: render_check(m, verbose))
+    if fmt == "markdown":  # a paste-ready report for a bug tracker, like `hf env`, with verdicts
+        report.emit(model, "text", render_markdown)
+    else:
+        report.emit(model, fmt, lambda m: render_check(m, verbose))
     return report.exit_code([r["status"] for r in model["results"]], strict)
 
 

@@ -43,7 +43,17 @@ def _facts(out: Console, facts: dict[str, Any], indent: str) -> None:
 
 
 def _short(value: Any) -> str:
-    text = str(value)
+    """A fact as people read it: `a, b` for a list, JSON for nested data, never a Python repr."""
+    if isinstance(value, bool) or value is None:
+        text = {True: "yes", False: "no", None: "-"}[value]
+    elif isinstance(value, (list, tuple)) and all(isinstance(v, (str, int, float)) for v in value):
+        text = ", ".join(map(str, value)) or "(none)"
+    elif isinstance(value, (list, tuple, dict)):
+        import json
+
+        text = json.dumps(value, separators=(", ", ": "))
+    else:
+        text = str(value)
     return text if len(text) <= 300 else text[:297] + "..."
 
 
@@ -88,6 +98,48 @@ def render_check(model: dict[str, Any], verbose: bool) -> None:
     plural = "es" if fixes != 1 else ""
     hint = f" · `{escape(next_step)}` previews {fixes} fix{plural}" if next_step else ""
     out.print(f"\n{summary}{hint}")
+
+
+def render_markdown(model: dict[str, Any]) -> None:
+    """`check --format markdown`: the environment and every verdict, for an issue tracker."""
+    target = model["target"]
+
+    def cell(text: Any) -> str:
+        return str(text).replace("|", "\\|").replace("\n", " ")
+
+    lines = [
+        f"### devdoctor {model['devdoctor_version']} report",
+        "",
+        "| | |",
+        "|---|---|",
+    ]
+    for key in (
+        "python",
+        "kind",
+        "version",
+        "implementation",
+        "platform",
+        "machine",
+        "glibc",
+        "prefix",
+        "distributions",
+    ):
+        if target.get(key) is not None:
+            lines.append(f"| {key} | {cell(target[key])} |")
+    if target.get("error"):
+        lines.append(f"| error | {cell(target['error'])} |")
+    lines += ["", "| rule | status | finding | fix |", "|---|---|---|---|"]
+    for result in model["results"]:
+        for diagnostic in result["diagnostics"] or [{"message": "", "fix": None}]:
+            icon = ICONS[result["status"]][0]
+            fix = diagnostic["fix"]
+            fix_text = f"{fix['title']} ({fix['applicability']})" if fix else ""
+            lines.append(
+                f"| {result['code']} {result['name']} | {icon} {result['status']} "
+                f"| {cell(diagnostic['message'])} | {cell(fix_text)} |"
+            )
+    lines += [f"\n> {cell(note)}" for note in model.get("notes", [])]
+    print("\n".join(lines))
 
 
 def render_hook(model: dict[str, Any]) -> None:

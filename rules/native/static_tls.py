@@ -363,7 +363,8 @@ def check(ctx: Context, settings: Settings) -> Iterator[Diagnostic]:
         found.append(
             Diagnostic(
                 Status.PASS,
-                f"{len(late)} libraries loaded late need {total} of "
+                f"{len(late)} {'library' if len(late) == 1 else 'libraries'} loaded late need "
+                f"{total} of "
                 f"{budget.room} bytes of static TLS",
                 facts,
             )

@@ -262,3 +262,23 @@ def test_naming_rules_imports_only_their_modules(cli: Runner, repo: Path) -> Non
     ).stdout.split("\n")
     assert out[:2] == ["['DD302']", "False"]
     assert cli("check", "git-stale-index-lock", cwd=repo).code == 0  # by name too
+
+
+LEAKY_PIPE = """
+from devdoctor.api import Diagnostic, Rule, Scope, Status
+def check(ctx, settings):
+    yield Diagnostic(Status.FAIL, "proxy " + ctx.env["HTTPS_PROXY"] + " | broke", {})
+RULE = Rule("XX915", "leaky-pipe", "test rule", Scope.ENVIRONMENT, check)
+"""
+
+
+def test_markdown_report_for_a_bug_tracker(cli: Runner, plugin, user_venv: Path) -> None:
+    env = {**plugin("leakypipe", LEAKY_PIPE), "HTTPS_PROXY": "http://bob:hunter2pw@proxy:3128"}
+    python = str(user_venv / "bin" / "python")
+    ran = cli("check", "XX915", "DD102", "--format", "markdown", "--python", python, env=env)
+    assert ran.code == 1
+    assert ran.out.startswith("### devdoctor ")
+    assert f"| prefix | {user_venv} |" in ran.out
+    assert "| XX915 leaky-pipe | ✗ fail | proxy http://bob:***@proxy:3128 \\| broke |" in ran.out
+    assert "| DD102 stale-ld-preload | ✓ pass |" in ran.out
+    assert "hunter2pw" not in ran.out

@@ -131,7 +131,9 @@ def test_a_rule_that_breaks_its_fix_availability_is_an_error(
 def test_explain_shows_generated_settings_and_fix_options(cli: Runner) -> None:
     ran = cli("explain", "git-messy-history")
     assert ran.code == 0
-    assert ran.out.startswith("DD301 git-messy-history (Git repository; repository; fix: always)")
+    assert ran.out.startswith(
+        "DD301 git-messy-history (Git repository; repository; fix: sometimes)"
+    )
     assert "## Settings" in ran.out and "`fail_commits` (int, default 20)" in ran.out
     assert "## Fix options" in ran.out and "`--unpushed-only` (bool, default false)" in ran.out
     static = cli("explain", "DD101").out
