@@ -166,6 +166,7 @@ def _apply(
         if not confirm(f"Apply unsafe fix(es): {titles}?", yes):
             chosen = [p for p in chosen if p not in risky]
             declined = len(risky)
+    watched = _watch(session, chosen)  # rules a fix here could make fail elsewhere
     applied = fixing.apply(
         chosen,
         ctx,
@@ -186,6 +187,7 @@ def _apply(
         )
     if any(a.outcome in RESOLVED for a in applied):
         footer.append("`devdoctor undo` reverts this run.")
+        footer += _newly_failing(session, watched)
     report.emit(
         {"applied": report.applied_model(applied), "footer": footer}, "text", render_applied
     )
@@ -257,3 +259,30 @@ def _where(run: journal.Run) -> list[str]:
         elif getattr(edit, "python", None):
             places.add(f"the environment of {edit.python}")  # type: ignore[attr-defined]
     return [f"  in {place}" for place in sorted(places)]
+
+
+def _watch(session: Session, chosen: Sequence[fixing.Planned]) -> dict[str, str]:
+    """The offline rules' statuses before anything is written (the fixed rules aside)."""
+    from devdoctor.core import engine, registry
+
+    if not chosen:
+        return {}
+    fixed = {p.rule.code for p in chosen}
+    others = [r for r in registry.load().rules if not r.network and r.code not in fixed]
+    ctx = session.ctx.with_env(session.ctx.env)
+    return {r.rule.code: r.status.value for r in engine.run(others, ctx)}
+
+
+def _newly_failing(session: Session, before: dict[str, str]) -> list[str]:
+    """A fix can make another rule relevant (a mirror persisted: an old huggingface_hub now
+    matters): say so, with the command that shows it."""
+    from devdoctor.core import engine, registry
+
+    rules = [r for r in registry.load().rules if r.code in before]
+    after = engine.run(rules, session.ctx.with_env(session.ctx.env))
+    return [
+        f"{r.rule.code} {r.rule.name} now {r.status.value}s: {r.diagnostics[0].message} "
+        f"(`devdoctor check {r.rule.code}`)"
+        for r in after
+        if before.get(r.rule.code) in ("pass", "skip") and r.status.value in ("fail", "warn")
+    ]

@@ -245,6 +245,13 @@ def plan(
     instructions = how_to_activate(kind, location, env)
     if kind in ("venv", "conda") and not csh_can_hold(changes):
         instructions += "\n(csh/tcsh: not set there; csh cannot quote the value)"
+    if kind in ("venv", "conda") and location.prefix:
+        exports = " ".join(shlex.quote(f"{c.name}={c.value}") for c in new if c.value)
+        instructions += (
+            f"\nprograms that start {location.prefix}/bin/python without activating it (an IDE "
+            "run configuration, a Jupyter kernel, a cron job) do not see it: add "
+            f"{exports or 'the change'} to their environment settings"
+        )
     return Persisted(where, tuple(edits), instructions)
 
 

@@ -57,3 +57,37 @@ def test_nothing_to_fix_says_why(cli: Runner, repo: Path) -> None:
     ran = cli("fix", "DD303", cwd=repo)
     assert "Nothing devdoctor can apply: the fixes above are yours to run." in ran.out
     assert "git lfs track" in ran.out
+
+
+PAIR = """
+from devdoctor.api import (Applicability, Diagnostic, EnvChange, Fix, FixAvailability, Rule,
+                           Scope, Status, persisted_env)
+
+def needs_flag(ctx, settings):
+    if ctx.env.get("DDTEST_FLAG"):
+        yield Diagnostic(Status.PASS, "flag set")
+        return
+    fix = Fix("Set the flag", Applicability.SAFE, env=(EnvChange("DDTEST_FLAG", "1"),))
+    yield Diagnostic(Status.FAIL, "the flag is not set", fixes=(fix,))
+
+def flag_has_a_cost(ctx, settings):
+    if any(c.name == "DDTEST_FLAG" for held in persisted_env(ctx) for c in held.changes):
+        yield Diagnostic(Status.WARN, "with the flag set, the old helper misbehaves")
+        return
+    yield Diagnostic(Status.PASS, "the flag is not in use")
+
+A = Rule("XX916", "needs-flag", "test", Scope.ENVIRONMENT, needs_flag, FixAvailability.ALWAYS)
+B = Rule("XX917", "flag-has-a-cost", "test", Scope.ENVIRONMENT, flag_has_a_cost)
+"""
+
+
+def test_a_fix_that_makes_another_rule_relevant_says_so(
+    cli: Runner, plugin, user_venv: Path
+) -> None:
+    env = plugin("pair", PAIR, "pair")
+    python = str(user_venv / "bin" / "python")
+    ran = cli("fix", "XX916", "--apply", "--python", python, env=env)
+    assert ran.code == 0, ran.out + ran.err
+    assert "XX917 flag-has-a-cost now warns: with the flag set" in ran.out
+    assert "`devdoctor check XX917`" in ran.out
+    assert "do not see it: add DDTEST_FLAG=1 to their environment settings" in ran.out
