@@ -9,14 +9,46 @@ import typer
 
 from devdoctor import __version__
 
+EXAMPLES = """Examples:
+
+\b
+  devdoctor check                      every rule, on $VIRTUAL_ENV (or python3 on PATH)
+  devdoctor check DD3 --python ~/venvs/train/bin/python
+  devdoctor fix static-tls             preview the fix as a diff; add --apply to write it
+  devdoctor diagnose train.log         known problems in pasted output or a log
+  devdoctor run -- python train.py     run it; if it fails, say what went wrong
+  devdoctor undo                       put back what the last fix changed
+"""
+
 app = typer.Typer(
     name="devdoctor",
     help="A doctor for Python/ML developer machines: check, preview a fix, apply, verify, undo.",
+    epilog=EXAMPLES,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        print(f"devdoctor {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool | None,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = None,
+) -> None:
+    """A doctor for Python/ML developer machines: check, preview a fix, apply, verify, undo."""
+
 
 Rules = Annotated[
     list[str] | None, typer.Argument(metavar="[RULE]...", help="Rule codes (DD302) or names.")
@@ -51,11 +83,14 @@ def check(
     offline: Annotated[
         bool, typer.Option("--offline", help="Skip the rules that contact servers.")
     ] = False,
+    quiet: Annotated[
+        bool, typer.Option("-q", "--quiet", help="Only what is not a pass, and the summary.")
+    ] = False,
 ) -> int:
     """Run the rules and report what is wrong."""
     from devdoctor.cli import commands
 
-    return commands.check(rules or [], python, format, verbose, strict, offline)
+    return commands.check(rules or [], python, format, verbose, strict, offline, quiet)
 
 
 @app.command()

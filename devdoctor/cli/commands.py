@@ -117,6 +117,7 @@ def check(
     verbose: bool,
     strict: bool,
     offline: bool = False,
+    quiet: bool = False,
 ) -> int:
     check_format(fmt, (*FORMATS, "markdown"))
     session = open_session(chosen, python, offline=offline)
@@ -136,7 +137,7 @@ def check(
     if fmt == "markdown":  # a paste-ready report for a bug tracker, like `hf env`, with verdicts
         report.emit(model, "text", render_markdown)
     else:
-        report.emit(model, fmt, lambda m: render_check(m, verbose))
+        report.emit(model, fmt, lambda m: render_check(m, verbose, quiet))
     return report.exit_code([r["status"] for r in model["results"]], strict)
 
 

@@ -18,17 +18,20 @@ class CheckArgs:
     verbose: bool = False
     strict: bool = False
     offline: bool = False
+    quiet: bool = False
 
 
 def parse(args: Sequence[str]) -> CheckArgs | None:
     """The arguments after `check`, or None when typer should parse them."""
     rules: list[str] = []
     values: dict[str, str] = {}
-    flags = {"verbose": False, "strict": False, "offline": False}
+    flags = {"verbose": False, "strict": False, "offline": False, "quiet": False}
     rest = iter(args)
     for arg in rest:
         if arg in ("-v", "--verbose"):
             flags["verbose"] = True
+        elif arg in ("-q", "--quiet"):
+            flags["quiet"] = True
         elif arg in ("--strict", "--offline"):
             flags[arg[2:]] = True
         elif arg.split("=", 1)[0] in ("--format", "--python"):
@@ -61,5 +64,6 @@ def main(args: Sequence[str]) -> int | None:
             parsed.verbose,
             parsed.strict,
             parsed.offline,
+            parsed.quiet,
         )
     )

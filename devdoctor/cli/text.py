@@ -57,20 +57,23 @@ def _short(value: Any) -> str:
     return text if len(text) <= 300 else text[:297] + "..."
 
 
-def render_check(model: dict[str, Any], verbose: bool) -> None:
+def render_check(model: dict[str, Any], verbose: bool, quiet: bool = False) -> None:
     out = console()
     target = model["target"]
     where = target.get("python") or "no interpreter found"
     version = f" (Python {target['version']})" if target.get("version") else ""
-    out.print(
-        f"devdoctor {model['devdoctor_version']} · examining {escape(where)}{version}"
-        f" \\[{escape(target.get('kind', '?'))}]"
-    )
+    if not quiet:
+        out.print(
+            f"devdoctor {model['devdoctor_version']} · examining {escape(where)}{version}"
+            f" \\[{escape(target.get('kind', '?'))}]"
+        )
     counts: dict[str, int] = {}
     fixes = 0
     category = None
     for result in model["results"]:
         counts[result["status"]] = counts.get(result["status"], 0) + 1
+        if quiet and result["status"] == "pass":
+            continue
         if result["category"] != category:
             category = result["category"]
             out.print(f"\n[bold]{escape(category)}[/]")

@@ -17,6 +17,7 @@ PLAIN = [
     ["--format=json", "-v"],
     ["--verbose", "--strict", "DD302"],
     ["--offline", "DD201"],
+    ["-q", "--quiet", "DD102"],
     ["--python", "/usr/bin/python3", "DD102"],
     ["--python=/opt/py/bin/python", "--format", "text", "--strict"],
     ["DD101", "--format", "json", "DD302"],  # options between rule names
@@ -48,7 +49,7 @@ def test_plain_forms_parse_as_typer_parses_them(args: list[str]) -> None:
     assert parsed.rules == list(expected["rules"] or [])
     assert (parsed.python, parsed.format) == (expected["python"], expected["format"])
     assert (parsed.verbose, parsed.strict) == (expected["verbose"], expected["strict"])
-    assert parsed.offline == expected["offline"]
+    assert (parsed.offline, parsed.quiet) == (expected["offline"], expected["quiet"])
 
 
 @pytest.mark.parametrize("args", LEFT_TO_TYPER, ids=repr)
