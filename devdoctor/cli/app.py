@@ -125,6 +125,9 @@ def fix(
     offline: Annotated[
         bool, typer.Option("--offline", help="Skip the rules that contact servers.")
     ] = False,
+    diff: Annotated[
+        bool, typer.Option("--diff", help="Show file changes as full unified diffs.")
+    ] = False,
     **rule_flags: Any,  # the rules' own fix options (Rule.fix_options), added by _rule_flags
 ) -> int:
     """Preview fixes as diffs; with --apply write them, re-check, and journal them for undo."""
@@ -142,6 +145,7 @@ def fix(
         {k: v for k, v in rule_flags.items() if v is not None},
         keep_unverified,
         offline,
+        diff,
     )
 
 

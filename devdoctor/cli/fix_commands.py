@@ -68,6 +68,7 @@ def fix(
     fix_option_values: dict[str, Any] | None = None,
     keep_unverified: bool = False,
     offline: bool = False,
+    show_diff: bool = False,
 ) -> int:
     from devdoctor import paths
     from devdoctor.fixes import persist
@@ -82,7 +83,7 @@ def fix(
         return _from_checks(session, target, alternative)
 
     if not apply:
-        return _preview(problems(), unsafe, named)
+        return _preview(problems(), unsafe, named, show_diff)
     with journal.locked(paths.state_dir()):  # a second `fix --apply` waits, then re-checks
         return _apply(session, problems(), target, unsafe, yes, named, keep_unverified)
 
@@ -93,7 +94,7 @@ def _not_checked(found: Problems, named: set[str]) -> list[str]:
     ]
 
 
-def _preview(found: Problems, unsafe: bool, named: set[str]) -> int:
+def _preview(found: Problems, unsafe: bool, named: set[str], show_diff: bool = False) -> int:
     from devdoctor.cli.text import render_plan
 
     planned = found.planned
@@ -114,7 +115,13 @@ def _preview(found: Problems, unsafe: bool, named: set[str]) -> int:
             f"devdoctor undo: `{again('--apply', '--unsafe-fixes')}` applies them after a "
             "confirmation."
         )
-    model = {"fixes": [report.planned_model(p) for p in planned], "footer": footer}
+    if not show_diff and any(e.kind == "file" for p in planned for e in p.edits):
+        footer.append(f"`{again('--diff')}` shows every file change line by line.")
+    model = {
+        "fixes": [report.planned_model(p) for p in planned],
+        "footer": footer,
+        "show_diff": show_diff,
+    }
     report.emit(model, "text", render_plan)
     return report.exit_code([status for _, status in found.statuses], strict=False)
 

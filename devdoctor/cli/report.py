@@ -105,7 +105,9 @@ def planned_model(p: Planned) -> Model:
         "applicability": p.fix.applicability.value,
         "where": p.where,
         "changes": [c.describe(None) for c in p.fix.env],
-        "edits": [{"describe": e.describe(), "preview": e.preview()} for e in p.edits],
+        "edits": [
+            {"kind": e.kind, "describe": e.describe(), "preview": e.preview()} for e in p.edits
+        ],
         "instructions": p.instructions,
         "alternatives": [
             {"index": i, "title": fix.title, "applicability": fix.applicability.value}

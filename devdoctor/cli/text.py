@@ -175,6 +175,10 @@ def render_plan(model: dict[str, Any]) -> None:
         for change in p["changes"]:
             out.print(f"  [yellow]{escape(change)}[/]")
         for edit in p["edits"]:
+            if edit.get("kind") == "file" and not model.get("show_diff"):
+                added, removed = _changed_lines(edit["preview"])
+                out.print(f"  [dim]{escape(edit['describe'])}[/] (+{added} -{removed} lines)")
+                continue
             out.print(f"  [dim]{escape(edit['describe'])}[/]")
             _diff(out, edit["preview"])
         for line in p["instructions"].splitlines():
@@ -187,6 +191,13 @@ def render_plan(model: dict[str, Any]) -> None:
             )
     for line in model["footer"]:
         out.print(line, markup=False)
+
+
+def _changed_lines(diff: str) -> tuple[int, int]:
+    lines = diff.splitlines()
+    added = sum(1 for line in lines if line.startswith("+") and not line.startswith("+++"))
+    removed = sum(1 for line in lines if line.startswith("-") and not line.startswith("---"))
+    return added, removed
 
 
 def _diff(out: Console, diff: str) -> None:

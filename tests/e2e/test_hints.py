@@ -91,3 +91,15 @@ def test_a_fix_that_makes_another_rule_relevant_says_so(
     assert "XX917 flag-has-a-cost now warns: with the flag set" in ran.out
     assert "`devdoctor check XX917`" in ran.out
     assert "do not see it: add DDTEST_FLAG=1 to their environment settings" in ran.out
+
+
+def test_previews_summarise_and_diff_shows_every_line(
+    cli: Runner, plugin, user_venv: Path, tmp_path: Path
+) -> None:
+    env = {**plugin("needs_preload", NEEDS_PRELOAD), "DDTEST_LIB": str(tmp_path / "lib.so")}
+    python = str(user_venv / "bin" / "python")
+    short = cli("fix", "XX903", "--python", python, env=env)
+    assert "/bin/activate (+" in short.out and "+++ b" not in short.out
+    shown = printed(short.out, "devdoctor fix", "--diff")
+    full = run_printed(cli, shown, env=env)
+    assert "+++ b" in full.out and "# >>> devdoctor >>>" in full.out
