@@ -58,6 +58,7 @@ def open_session(
             for name in config.rules
             if reg.find(name) is None
         ]
+        + _ignored(reg, config)
     )
     ctx = default_context(
         config,
@@ -69,6 +70,16 @@ def open_session(
     )
     ctx.location  # noqa: B018 -- a bad --python is a usage error before anything runs
     return Session(ctx, reg, rules, notes)
+
+
+def _ignored(reg: registry.Registry, config: config_mod.Config) -> list[str]:
+    """Rules left out by `ignore`, with the reasons given: a quiet check says what it skipped."""
+    said = [
+        f"{rule.code}" + (f" — {reason}" if reason else "")
+        for ref, reason in config.ignore.items()
+        for rule in reg.matching(ref)
+    ]
+    return [f"{len(said)} ignored: {'; '.join(said)}"] if said else []
 
 
 def load_config() -> config_mod.Config:
@@ -163,11 +174,11 @@ def list_rules(fmt: str) -> int:
 
 
 def explain(ref: str) -> int:
-    from devdoctor.cli.text import render_lines
+    from devdoctor.cli.text import render_page
     from devdoctor.core.docs import rule_page
 
     rule = registry.load([ref]).resolve([ref])[0]
-    report.emit({"lines": rule_page(rule).splitlines()}, "text", render_lines)
+    report.emit({"page": rule_page(rule)}, "text", render_page)
     return 0
 
 

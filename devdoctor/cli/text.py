@@ -219,6 +219,17 @@ def render_applied(model: dict[str, Any]) -> None:
         out.print(line, markup=False)
 
 
+def render_page(model: dict[str, Any]) -> None:
+    """A rule's page: Markdown rendered on a terminal, the Markdown itself when piped."""
+    out = console()
+    if out.is_terminal:
+        from rich.markdown import Markdown
+
+        out.print(Markdown(model["page"]))
+    else:
+        out.print(model["page"], markup=False, end="")
+
+
 def render_lines(model: dict[str, Any]) -> None:
     out = console()
     for line in model["lines"]:

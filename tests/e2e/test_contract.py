@@ -160,3 +160,18 @@ def test_cli_manners(cli: Runner, repo: Path) -> None:
     quiet = cli("check", "-q", "--offline", "DD102", "DD302", cwd=repo)
     assert quiet.code == 0 and "✓" not in quiet.out and "examining" not in quiet.out
     assert quiet.out.strip() == "2 pass"
+
+
+def test_ignored_rules_are_counted_with_their_reason(cli: Runner, repo: Path) -> None:
+    (repo / "pyproject.toml").write_text(
+        '[tool.devdoctor]\nignore = [{rule = "DD201", reason = "offline box"}, "DD1"]\n'
+    )
+    ran = cli("check", cwd=repo)
+    assert "3 ignored: DD201 — offline box; DD101; DD102" in ran.out
+
+
+def test_explain_renders_markdown_on_a_terminal(cli: Runner) -> None:
+    piped = cli("explain", "DD302")
+    assert "## What it does" in piped.out  # Markdown as written, for pipes and files
+    on_terminal = cli("explain", "DD302", env={"FORCE_COLOR": "1", "COLUMNS": "80"})
+    assert "## What it does" not in on_terminal.out and "What it does" in on_terminal.out
