@@ -232,11 +232,12 @@ def diagnose(
         typer.Argument(metavar="[FILE]...", help="Logs to read; - or nothing reads stdin."),
     ] = None,
     format: Format = "text",
+    python: Python = None,
 ) -> int:
     """Recognise known problems in pasted error output or a log file."""
     from devdoctor.cli import commands
 
-    return commands.diagnose(files or [], format)
+    return commands.diagnose(files or [], format, python)
 
 
 hook_app = typer.Typer(

@@ -192,7 +192,9 @@ def fix_command(finding: LogFinding) -> str | None:
     if fix.applicability is Applicability.DISPLAY_ONLY:
         return fix.instructions or None
     log = shlex.quote(source) if not source.startswith("<") else "<the log saved to a file>"
-    return f"devdoctor fix {finding.match.rule.name} --from-log {log}"
+    python = finding.ctx.python  # named, or the environment that owns what the log names
+    target = f" --python {shlex.quote(python)}" if python else ""
+    return f"devdoctor fix {finding.match.rule.name} --from-log {log}{target}"
 
 
 def diagnosis_model(findings: Sequence[LogFinding]) -> dict[str, Any]:
@@ -210,19 +212,20 @@ def diagnosis_model(findings: Sequence[LogFinding]) -> dict[str, Any]:
                 "message": f.match.message,
                 "fix": report.fix_model(f.fix),
                 "fix_command": fix_command(f),
+                "environment": f.environment if f.fix else None,
             }
             for f in findings
         ],
     }
 
 
-def diagnose(names: Sequence[str], fmt: str) -> int:
+def diagnose(names: Sequence[str], fmt: str, python: str | None = None) -> int:
     check_format(fmt)
     from devdoctor.logs.findings import log_findings
 
     reg = registry.load()
     warnings: list[str] = []
-    findings = log_findings(names, reg.rules, default_context(load_config()), warnings)
+    findings = log_findings(names, reg.rules, default_context(load_config(), python), warnings)
     from devdoctor.cli.crash import scrubbed
     from devdoctor.cli.text import render_diagnose
 

@@ -52,7 +52,7 @@ def _from_log(session: Session, target: str, logs: Sequence[str]) -> Problems:
             diagnostic = Diagnostic(
                 Status.FAIL, finding.match.message, finding.facts, (finding.fix,)
             )
-            planned.append(fixing.plan_one(rule, diagnostic, finding.fix, session.ctx, target))
+            planned.append(fixing.plan_one(rule, diagnostic, finding.fix, finding.ctx, target))
     return Problems(planned, statuses)
 
 
@@ -178,7 +178,7 @@ def _apply(
         chosen,
         ctx,
         Journal(paths.state_dir()),
-        lambda p: fixing.plan_one(p.rule, p.diagnostic, p.fix, ctx, target),
+        lambda p: fixing.plan_one(p.rule, p.diagnostic, p.fix, p.ctx, target),
         keep_unverified,
     )
     skipped = len(planned) - len(chosen) - declined

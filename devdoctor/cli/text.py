@@ -250,6 +250,8 @@ def render_diagnose(model: dict[str, Any], stderr: bool = False) -> None:
             out.print(
                 f"    [cyan]fix ({m['fix']['applicability']}):[/] {escape(m['fix']['title'])}"
             )
+        if m.get("environment"):
+            out.print(f"    for the environment {m['environment']}", markup=False)
         if m.get("fix_command"):
             out.print(f"    {m['fix_command']}", markup=False)
 

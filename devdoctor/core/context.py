@@ -174,6 +174,10 @@ class Context:
         values = {k: v for k, v in self.fix_option_values.items() if k in names}
         return cls(**values)
 
+    def with_python(self, python: str) -> Context:
+        """The same context examining another interpreter's environment (facts not cached)."""
+        return dataclasses.replace(self, python=python, _cache={}, _locks={})
+
     def with_env(self, env: Mapping[str, str]) -> Context:
         """The same context seen from a shell whose environment is `env` (facts not cached)."""
         return dataclasses.replace(self, env=dict(env), _cache={}, _locks={})

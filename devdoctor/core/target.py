@@ -130,6 +130,16 @@ def _python_in(prefix: Path) -> str | None:
     return None
 
 
+def owner_python(path: str) -> str | None:
+    """The interpreter of the environment a file belongs to: one inside
+    `<prefix>/lib/pythonX.Y/site-packages` is that prefix's."""
+    parts = Path(path).parts
+    for i in range(len(parts) - 1, 2, -1):
+        if parts[i] == "site-packages" and parts[i - 2] in ("lib", "lib64"):
+            return _python_in(Path(*parts[: i - 2]))
+    return None
+
+
 def _own(prefix: Path) -> bool:
     """Whether this is the environment devdoctor itself runs from (pipx, a tool venv)."""
     return os.path.realpath(prefix) == os.path.realpath(sys.prefix)

@@ -23,6 +23,7 @@ class Planned:
     edits: tuple[Edit, ...]  # the fix's own edits plus the env changes made concrete
     where: str  # where env changes go ("" when there are none)
     instructions: str
+    ctx: Context  # the environment it was planned for (a log's may differ from the active one)
 
     @property
     def label(self) -> str:
@@ -54,11 +55,11 @@ def plan_one(rule: Rule, diagnostic: Diagnostic, fix: Fix, ctx: Context, target:
         try:
             persisted = persist.plan(fix.env, target, ctx.location, ctx.env)
         except persist.PersistError as exc:  # shown and not applied; other fixes go on
-            return Planned(rule, diagnostic, fix, (), "", f"cannot persist: {exc}")
+            return Planned(rule, diagnostic, fix, (), "", f"cannot persist: {exc}", ctx)
         edits += persisted.edits
         where = persisted.where
         instructions = "\n".join(filter(None, [instructions, persisted.instructions]))
-    return Planned(rule, diagnostic, fix, edits, where, instructions)
+    return Planned(rule, diagnostic, fix, edits, where, instructions, ctx)
 
 
 def plan(

@@ -3,6 +3,7 @@ fix for them (the rule's `enrich` and `fix_from_log`, given the rule's settings)
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from devdoctor.core.context import Context
 from devdoctor.core.engine import settings_for
 from devdoctor.core.fix import Fix
 from devdoctor.core.rule import Rule
+from devdoctor.core.target import owner_python
 from devdoctor.errors import UsageError
 from devdoctor.logs.scanner import Match, scan
 
@@ -21,6 +23,12 @@ class LogFinding:
     match: Match
     facts: dict[str, Any]  # enriched: about this machine, not only what the log said
     fix: Fix | None
+    ctx: Context  # the environment the fix is for: the one that owns what the log names
+
+    @property
+    def environment(self) -> str | None:
+        prefix = self.ctx.location.prefix
+        return str(prefix) if prefix else self.ctx.location.python
 
 
 def open_inputs(names: Sequence[str], warnings: list[str]) -> list[tuple[str, IO[bytes]]]:
@@ -50,11 +58,28 @@ def findings_in(
         facts: dict[str, Any] = dict(m.facts)
         if m.rule.enrich is not None:
             facts = m.rule.enrich(ctx, m.facts)
+        own = owning_context(ctx, facts)
         fix = None
         if m.rule.fix_from_log is not None:
-            fix = m.rule.fix_from_log(ctx, facts, settings_for(m.rule, ctx))
-        found.append(LogFinding(m, facts, fix))
+            fix = m.rule.fix_from_log(own, facts, settings_for(m.rule, own))
+        found.append(LogFinding(m, facts, fix, own))
     return found
+
+
+def owning_context(ctx: Context, facts: dict[str, Any]) -> Context:
+    """A log names a file inside some environment (a library in its site-packages): the fix is
+    for that environment, not for whichever one happens to be active, unless --python says."""
+    if ctx.python is not None:
+        return ctx
+    for value in facts.values():
+        owner = owner_python(value) if isinstance(value, str) and value.startswith("/") else None
+        # Compared by prefix: venvs' interpreters are links to the same base python.
+        active = os.path.abspath(ctx.location.python or "")
+        if owner and os.path.dirname(os.path.dirname(owner)) != os.path.dirname(
+            os.path.dirname(active)
+        ):
+            return ctx.with_python(owner)
+    return ctx
 
 
 def log_findings(

@@ -488,3 +488,27 @@ def test_x86_64_tls_descriptors_take_their_share_too(
     result = dd101(doc)
     assert result["status"] == "fail"
     assert result["diagnostics"][0]["facts"]["descriptor_bytes"] >= 480
+
+
+def test_a_log_is_fixed_in_the_environment_that_owns_the_library(
+    cli: Runner, tls_libs: dict[str, Path], user_venv: Path, tmp_path: Path
+) -> None:
+    """The active environment is another one: the fix still goes where the library lives."""
+    import shlex
+
+    [placed] = install(user_venv, tls_libs["big"])
+    log = tmp_path / "job.log"
+    log.write_text(f"ImportError: {real_error(placed)}\n")
+    other = tmp_path / "other-venv"
+    import venv
+
+    venv.create(other, with_pip=False, symlinks=True)
+    env = {"VIRTUAL_ENV": str(other)}
+    ran = cli("diagnose", str(log), env=env)
+    assert f"for the environment {user_venv}" in ran.out
+    command = next(line.strip() for line in ran.out.splitlines() if "--from-log" in line)
+    assert f"--python {user_venv}/bin/python" in command
+    applied = cli(*shlex.split(command)[1:], "--apply", env=env)
+    assert applied.code == 0, applied.out + applied.err
+    assert "LD_PRELOAD" in (user_venv / "bin" / "activate").read_text()
+    assert "LD_PRELOAD" not in (other / "bin" / "activate").read_text()
