@@ -184,10 +184,10 @@ def _one_hop(
         if p.scheme.startswith("socks"):
             raise _Fail("PROXY_SOCKS", f"{p.scheme} proxy {p.hostname}:{p.port} (not probed)")
         start = time.perf_counter()
-        addresses = _resolve(p.hostname or "", p.port or 80, t.dns)
-        probe.timings_ms["dns"] = int((time.perf_counter() - start) * 1000)
-        start = time.perf_counter()
-        try:
+        try:  # the proxy itself failing is the proxy's problem, whatever the layer
+            addresses = _resolve(p.hostname or "", p.port or 80, t.dns)
+            probe.timings_ms["dns"] = int((time.perf_counter() - start) * 1000)
+            start = time.perf_counter()
             sock = _connect(addresses, t.connect, f"proxy {p.hostname}:{p.port}")
         except _Fail as exc:
             raise _Fail("PROXY_BROKEN", exc.detail) from None

@@ -310,6 +310,22 @@ def _decide(
             key="socks",
         )
         return
+    if verdict == "PROXY_BROKEN":  # not "no network": the proxy every request goes through
+        yield Diagnostic(
+            Status.FAIL,
+            f"the proxy {facts['via_proxy']} fails ({facts['detail']}): every hub request "
+            "through it fails",
+            facts,
+            (
+                _advice(
+                    "Fix or unset the proxy",
+                    "check HTTPS_PROXY / HTTP_PROXY / NO_PROXY: the proxy does not answer or "
+                    "does not forward to the hub",
+                ),
+            ),
+            key="endpoint",
+        )
+        return
     if not control_ok:
         yield Diagnostic(
             Status.SKIP,

@@ -332,3 +332,22 @@ def test_the_offline_flag_skips_every_network_rule(cli: Runner, tmp_path: Path) 
         dd = next(r for r in doc["results"] if r["code"] == "DD201")
         assert dd["status"] == "skip" and "--offline" in dd["diagnostics"][0]["message"]
         assert hub.requests == []
+
+
+def test_a_broken_proxy_is_a_failure_naming_it(cli: Runner, tmp_path: Path) -> None:
+    """Every request, the control one too, goes through the proxy: that is no 'no network'."""
+    with fakehub.hub() as hub:
+        settings(tmp_path, fakehub.url(hub), [], fakehub.url(hub))
+        proxy = f"http://alice:s3cr3tpw@127.0.0.1:{fakehub.closed_port()}"
+        ran = cli(
+            "check",
+            "DD201",
+            "--format",
+            "json",
+            cwd=tmp_path,
+            env={"HTTP_PROXY": proxy, "HTTPS_PROXY": proxy, "NO_PROXY": ""},
+        )
+    [result] = ran.json()["results"]
+    assert ran.code == 1 and result["status"] == "fail"
+    message = result["diagnostics"][0]["message"]
+    assert "the proxy http://alice:***@127.0.0.1:" in message and "s3cr3tpw" not in ran.out
