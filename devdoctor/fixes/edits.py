@@ -7,6 +7,7 @@ import base64
 import importlib
 import os
 import re
+import shlex
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,6 +165,10 @@ def _unb64(text: Any) -> bytes | None:
     return base64.b64decode(text, validate=True)
 
 
+_NAMES = (
+    "import importlib.metadata as m\n"
+    "print(' '.join(sorted({(d.metadata['Name'] or '').lower() for d in m.distributions()})))"
+)
 _VERSION = (
     "import importlib.metadata as m, sys\ntry:\n    print(m.version(sys.argv[1]))\n"
     "except m.PackageNotFoundError:\n    print('')"
@@ -180,6 +185,7 @@ class PackageEdit:
     name: str
     before: str | None
     after: str | None
+    pulled_in: tuple[str, ...] = ()  # what installing it added; undo says they remain
 
     def installed(self) -> str | None:
         out = subprocess.run(
@@ -196,7 +202,11 @@ class PackageEdit:
         return [self.python, "-m", "pip", "install", *([] if self.after else ["-U"]), spec]
 
     def describe(self) -> str:
-        return "run " + " ".join(self.command())
+        text = "run " + shlex.join(self.command())
+        if self.pulled_in:
+            left = shlex.join([self.python, "-m", "pip", "uninstall", "-y", *self.pulled_in])
+            text += f" (the upgrade also installed {', '.join(self.pulled_in)}: {left})"
+        return text
 
     def preview(self) -> str:
         return (
@@ -213,16 +223,30 @@ class PackageEdit:
             else f"{self.name} is {now or 'not installed'} now, not {self.before}"
         )
 
-    def apply(self) -> None:
+    def distributions(self) -> set[str]:
+        out = subprocess.run(
+            [self.python, "-c", _NAMES],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        ).stdout
+        return set(out.split())
+
+    def apply(self) -> PackageEdit:
+        """Returns itself with the distributions the install added (undo names them)."""
+        had = self.distributions()
         proc = subprocess.run(
             self.command(), capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL
         )
         if proc.returncode != 0:
             last = (proc.stderr.strip().splitlines() or ["pip failed"])[-1]
-            raise EditFailed(f"{' '.join(self.command())}: {last}")
+            raise EditFailed(f"{shlex.join(self.command())}: {last}")
+        added = tuple(sorted(self.distributions() - had - {self.name.lower()}))
+        return PackageEdit(self.python, self.name, self.before, self.after, added)
 
     def inverse(self) -> PackageEdit:
-        return PackageEdit(self.python, self.name, None, self.before)
+        return PackageEdit(self.python, self.name, None, self.before, self.pulled_in)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -231,6 +255,7 @@ class PackageEdit:
             "name": self.name,
             "before": self.before,
             "after": self.after,
+            "pulled_in": list(self.pulled_in),
         }
 
     @classmethod
@@ -242,7 +267,10 @@ class PackageEdit:
         if not python.name.startswith("python"):
             raise ValueError(f"journal entry: {python} is not a Python interpreter")
         name = journal_field(data["name"], DISTRIBUTION, "distribution")
-        return cls(str(python), name, version(data["before"]), version(data["after"]))
+        pulled = tuple(
+            journal_field(n, DISTRIBUTION, "distribution") for n in data.get("pulled_in", [])
+        )
+        return cls(str(python), name, version(data["before"]), version(data["after"]), pulled)
 
 
 # Journals name each edit's class; only devdoctor's own modules may be imported from one.

@@ -60,10 +60,33 @@ def test_old_hub_with_an_endpoint_fails_and_upgrade_is_undoable(
 
     not_named = cli("fix", "--apply", "--python", python, env=env)  # unsafe: not without opt-in
     assert hub_version(old_hub_venv) == OLD and "not applied" in not_named.out
+    had = names(old_hub_venv)
     ran = cli("fix", "DD203", "--apply", "--yes", "--python", python, env=env, timeout=600)
     assert ran.code == 0, ran.out + ran.err
+    pulled = sorted(names(old_hub_venv) - had - {"huggingface-hub", "huggingface_hub"})
     assert ": fixed" in ran.out
     assert hub_version(old_hub_venv) == "0.34.0"  # the smallest fix, no major jump
 
-    assert cli("undo", "--yes", timeout=600).code == 0
+    undone = cli("undo", "--yes", timeout=600)
+    assert undone.code == 0
     assert hub_version(old_hub_venv) == OLD
+    if pulled:  # what the upgrade brought in stays, and undo says so with the command
+        assert f"the upgrade also installed {', '.join(pulled)}" in undone.out
+        assert "pip uninstall -y" in undone.out
+    else:
+        assert "also installed" not in undone.out
+
+
+def names(venv_path: Path) -> set[str]:
+    out = subprocess.run(
+        [
+            str(venv_path / "bin" / "python"),
+            "-c",
+            "import importlib.metadata as m; "
+            "print(' '.join({(d.metadata['Name'] or '').lower() for d in m.distributions()}))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return set(out.split())
