@@ -23,7 +23,10 @@ OUTCOME_STYLE = {
 
 
 def console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    """On a terminal lines wrap at its width; in logs and pipes they stay whole."""
+    out = Console(stderr=stderr, highlight=False, soft_wrap=True)
+    out.soft_wrap = not out.is_terminal
+    return out
 
 
 @contextmanager
@@ -57,6 +60,20 @@ def _short(value: Any) -> str:
     return text if len(text) <= 300 else text[:297] + "..."
 
 
+def _hanging(out: Console, text: str, first_indent: int, indent: int) -> list[str]:
+    """The text cut to the terminal's width, later lines to sit under an indent; as it is
+    when the output is not a terminal (logs and pipes keep whole lines)."""
+    if not out.is_terminal or first_indent + len(text) <= out.width:
+        return [text]
+    import textwrap
+
+    first = textwrap.wrap(
+        text, max(20, out.width - first_indent), break_on_hyphens=False, break_long_words=False
+    )
+    rest = textwrap.wrap(" ".join(first[1:]), max(20, out.width - indent), break_on_hyphens=False)
+    return [first[0], *rest] if first else [text]
+
+
 def render_check(model: dict[str, Any], verbose: bool, quiet: bool = False) -> None:
     out = console()
     target = model["target"]
@@ -80,10 +97,14 @@ def render_check(model: dict[str, Any], verbose: bool, quiet: bool = False) -> N
         icon, style = ICONS[result["status"]]
         timing = f" [dim]({result['duration_ms']} ms)[/]" if verbose else ""
         first = result["diagnostics"][0]["message"] if result["diagnostics"] else "ok"
+        head = f"  {icon} {result['code']} {result['name']}: "
+        lines = _hanging(out, first, len(head), 4)
         out.print(
             f"  [{style}]{icon}[/] [bold]{result['code']}[/] {escape(result['name'])}: "
-            f"{escape(first)}{timing}"
+            f"{escape(lines[0])}{timing}"
         )
+        for line in lines[1:]:
+            out.print(f"    {line}", markup=False)
         for i, diagnostic in enumerate(result["diagnostics"]):
             if i:
                 icon, style = ICONS[diagnostic["status"]]

@@ -282,3 +282,27 @@ def test_markdown_report_for_a_bug_tracker(cli: Runner, plugin, user_venv: Path)
     assert "| XX915 leaky-pipe | ✗ fail | proxy http://bob:***@proxy:3128 \\| broke |" in ran.out
     assert "| DD102 stale-ld-preload | ✓ pass |" in ran.out
     assert "hunter2pw" not in ran.out
+
+
+LONG = """
+from devdoctor.api import Diagnostic, Rule, Scope, Status
+def check(ctx, settings):
+    yield Diagnostic(Status.WARN, "a message long enough to need a second line on a narrow "
+                     "terminal, and a third one too, with words to spare for the wrapping")
+RULE = Rule("XX918", "long-message", "test", Scope.ENVIRONMENT, check)
+"""
+
+
+def test_lines_wrap_at_the_terminal_width_with_a_hanging_indent(
+    cli: Runner, plugin, tmp_path: Path
+) -> None:
+    import re
+
+    env = plugin("longmessage", LONG)
+    ran = cli("check", "XX918", cwd=tmp_path, env={**env, "FORCE_COLOR": "1", "COLUMNS": "60"})
+    plain = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in ran.out.splitlines()]
+    assert all(len(line) <= 60 for line in plain), plain
+    body = [line for line in plain if line.startswith("    ")]
+    assert len(body) >= 2 and "words to spare" in body[-1], plain  # indented continuation
+    piped = cli("check", "XX918", cwd=tmp_path, env={**env, "COLUMNS": "60"})
+    assert any(len(line) > 60 for line in piped.out.splitlines())  # logs keep whole lines
