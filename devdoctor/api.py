@@ -52,13 +52,48 @@ def setting(default: T, help: str, short: str = "") -> T:
 def persisted_env(ctx: Context) -> list[Held]:
     """Where devdoctor persisted environment variables (the examined env, the shell rc block,
     every file the fix journal wrote), with what each holds. Read only; cached per run."""
-    from devdoctor.fixes import journal, persist
 
     def compute() -> list[Held]:
+        if not _may_hold_blocks(ctx):  # the usual case: no need to load the write layer
+            return []
+        from devdoctor.fixes import journal, persist
+
         files = journal.written_files(ctx.state_dir) if ctx.state_dir else []
         return list(persist.held(ctx.location, ctx.env, files))
 
     return ctx.memo("persisted_env", compute)
+
+
+BLOCK_MARKER = b"# >>> devdoctor >>>"
+
+
+def _may_hold_blocks(ctx: Context) -> bool:
+    """Whether any place devdoctor persists to could hold one of its blocks: a journaled run,
+    or the marker in the examined environment's scripts or a shell rc file."""
+    import os
+    from pathlib import Path
+
+    journal = ctx.state_dir / "journal" if ctx.state_dir else None
+    if journal is not None and journal.is_dir() and any(journal.iterdir()):
+        return True
+    home = Path(ctx.env.get("HOME") or os.path.expanduser("~"))
+    config = Path(ctx.env.get("XDG_CONFIG_HOME") or home / ".config")
+    places = [
+        home / ".bashrc",
+        Path(ctx.env.get("ZDOTDIR") or home) / ".zshrc",
+        config / "fish" / "config.fish",
+    ]
+    prefix = ctx.location.prefix
+    if prefix is not None:
+        places += [prefix / "bin" / n for n in ("activate", "activate.fish", "activate.csh")]
+        places += list((prefix / "etc" / "conda" / "activate.d").glob("devdoctor.*"))
+    for place in places:
+        try:
+            if BLOCK_MARKER in place.read_bytes():
+                return True
+        except OSError:
+            continue
+    return False
 
 
 __all__ = [

@@ -105,3 +105,12 @@ def test_one_git_runner() -> None:
         if path.name != "git.py" and starts_git.search(path.read_text())
     ]
     assert starting == []
+
+
+def test_the_cheap_block_probe_looks_for_the_real_marker() -> None:
+    """persisted_env skips loading the write layer when no file has devdoctor's marker: the
+    marker it looks for must be the one the shells module writes."""
+    from devdoctor.api import BLOCK_MARKER
+    from devdoctor.fixes.shells import BEGIN
+
+    assert BEGIN.encode() == BLOCK_MARKER
