@@ -10,7 +10,7 @@ import socket
 import ssl
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -105,19 +105,18 @@ def closed_port() -> int:
 
 
 @contextmanager
-def black_hole() -> Iterator[int]:
-    """Accepts connections and never answers."""
+def _listening(on_connect: Callable[[socket.socket], None]) -> Iterator[int]:
+    """A loopback port whose every connection goes to `on_connect` until the block ends."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(64)
-    held: list[socket.socket] = []
     stop = threading.Event()
 
     def accept() -> None:
         listener.settimeout(0.2)
         while not stop.is_set():
             try:
-                held.append(listener.accept()[0])
+                on_connect(listener.accept()[0])
             except OSError:
                 continue
 
@@ -128,9 +127,19 @@ def black_hole() -> Iterator[int]:
     finally:
         stop.set()
         thread.join()
+        listener.close()
+
+
+@contextmanager
+def black_hole() -> Iterator[int]:
+    """Accepts connections and never answers."""
+    held: list[socket.socket] = []
+    try:
+        with _listening(held.append) as port:
+            yield port
+    finally:
         for sock in held:
             sock.close()
-        listener.close()
 
 
 class _NoConnect(http.server.BaseHTTPRequestHandler):
@@ -182,31 +191,15 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
 @contextmanager
 def hostile(reply: bytes) -> Iterator[int]:
     """Answers every connection with these raw bytes, whatever was asked."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
-    stop = threading.Event()
 
-    def serve() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
+    def answer(conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(2)
             try:
-                conn, _ = listener.accept()
+                conn.recv(65536)
+                conn.sendall(reply)
             except OSError:
-                continue
-            with conn:
-                conn.settimeout(2)
-                try:
-                    conn.recv(65536)
-                    conn.sendall(reply)
-                except OSError:
-                    pass
+                pass
 
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield int(listener.getsockname()[1])
-    finally:
-        stop.set()
-        thread.join()
-        listener.close()
+    with _listening(answer) as port:
+        yield port

@@ -106,36 +106,29 @@ def real(lab: Path, libs: list[Path], tunable: int | None, preload: Path | None)
     return "FAIL" not in out
 
 
-def verdict(
-    lab: Path, tmp: Path, libs: list[Path], tunable: int | None, preload: Path | None
-) -> str:
-    """DD101's status for an aarch64 environment holding these libraries."""
+def aarch64_environment(tmp: Path, libs: list[Path], env: dict[str, str]) -> Context:
+    """A context examining an aarch64 glibc 2.36 environment whose site-packages hold `libs`."""
     site = tmp / "site-packages" / "pkg.libs"
     site.mkdir(parents=True)
     for lib in libs:
         shutil.copy2(lib, site / lib.name)
+    facts = TargetFacts(
+        "/usr/bin/python3", "3.11.2", "CPython", "linux", "aarch64", "2.36", LD_SO, "/usr",
+        "/usr", (str(site.parent),), False, False, (),
+    )  # fmt: skip
+    return Context(tmp, env, target_facts=facts)
+
+
+def verdict(
+    lab: Path, tmp: Path, libs: list[Path], tunable: int | None, preload: Path | None
+) -> str:
+    """DD101's status for an aarch64 environment holding these libraries."""
     env = {}
     if tunable is not None:
         env["GLIBC_TUNABLES"] = f"glibc.rtld.optional_static_tls={tunable}"
     if preload:
-        env["LD_PRELOAD"] = str(site / preload.name)
-    facts = TargetFacts(
-        "/usr/bin/python3",
-        "3.11.2",
-        "CPython",
-        "linux",
-        "aarch64",
-        "2.36",
-        LD_SO,
-        "/usr",
-        "/usr",
-        (str(site.parent),),
-        False,
-        False,
-        (),
-    )
-    result = engine.run([RULE], Context(tmp, env, target_facts=facts))[0]
-    return result.status.value
+        env["LD_PRELOAD"] = str(tmp / "site-packages" / "pkg.libs" / preload.name)
+    return engine.run([RULE], aarch64_environment(tmp, libs, env))[0].status.value
 
 
 # (libraries in load order, optional_static_tls, preload the last one, devdoctor is exact)
@@ -191,26 +184,7 @@ def test_the_tunable_fix_is_sized_for_the_descriptors(lab: Path, tmp_path: Path)
     """The alternative's value, applied, really loads the set (raising the tunable also lets
     descriptor libraries take more)."""
     libs = [build(lab, "gd", 600), build(lab, "ie", 1600), build(lab, "ie", 1000)]
-    site = tmp_path / "site-packages" / "pkg.libs"
-    site.mkdir(parents=True)
-    for lib in libs:
-        shutil.copy2(lib, site / lib.name)
-    facts = TargetFacts(
-        "/usr/bin/python3",
-        "3.11.2",
-        "CPython",
-        "linux",
-        "aarch64",
-        "2.36",
-        LD_SO,
-        "/usr",
-        "/usr",
-        (str(site.parent),),
-        False,
-        False,
-        (),
-    )
-    result = engine.run([RULE], Context(tmp_path, {}, target_facts=facts))[0]
+    result = engine.run([RULE], aarch64_environment(tmp_path, libs, {}))[0]
     assert result.status.value == "fail"
     tunable = next(
         f
