@@ -437,17 +437,22 @@ exit 1
 """
 
 
-def test_undo_after_a_killed_squash_keeps_commits_made_since(
-    cli: Runner, world: dict[str, Path]
-) -> None:
-    dev = world["dev"]
-    old_head = git(dev, "rev-parse", "HEAD")
+def squash_killed_half_way(cli: Runner, dev: Path) -> None:
+    """`fix --apply` killed by the squash's own commit hook, after the soft reset."""
     hook = dev / ".git" / "hooks" / "pre-commit"
     hook.write_text(KILL_DEVDOCTOR)
     hook.chmod(0o755)
     killed = cli("fix", "DD301", "--apply", "--yes", "-m", "Add NPU support", cwd=dev)
     assert killed.code == -9, killed.out + killed.err
     hook.unlink()
+
+
+def test_undo_after_a_killed_squash_keeps_commits_made_since(
+    cli: Runner, world: dict[str, Path]
+) -> None:
+    dev = world["dev"]
+    old_head = git(dev, "rev-parse", "HEAD")
+    squash_killed_half_way(cli, dev)
     assert git(dev, "rev-parse", "HEAD") != old_head  # cut off after the soft reset
     (dev / "new.py").write_text("work = 1\n")
     git(dev, "add", "new.py")
@@ -464,11 +469,7 @@ def test_undo_after_a_killed_squash_restores_the_branch(
 ) -> None:
     dev = world["dev"]
     old_head = git(dev, "rev-parse", "HEAD")
-    hook = dev / ".git" / "hooks" / "pre-commit"
-    hook.write_text(KILL_DEVDOCTOR)
-    hook.chmod(0o755)
-    assert cli("fix", "DD301", "--apply", "--yes", "-m", "Squash", cwd=dev).code == -9
-    hook.unlink()
+    squash_killed_half_way(cli, dev)
     ran = cli("undo", "--yes", cwd=dev)
     assert ran.code == 0, ran.out + ran.err
     assert git(dev, "rev-parse", "HEAD") == old_head
