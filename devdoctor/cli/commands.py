@@ -98,12 +98,29 @@ def run_rules(session: Session, show_spinner: bool = True) -> list[engine.Result
     if show_spinner:
         from devdoctor.cli.text import spinner
     with spinner(f"checking {names}") if show_spinner else contextlib.nullcontext() as status:
+        doing: dict[str, str] = {}  # rule code -> what it said it is doing
+        waited: list[Rule] = []
 
-        def done(rule: Rule) -> None:
-            if status is not None:
-                status.update(f"checked {rule.code}")
+        def show() -> None:
+            if status is not None and waited:
+                rule = waited[-1]
+                said = doing.get(rule.code)
+                status.update(
+                    f"{rule.code} {rule.name}: {said}"
+                    if said
+                    else (f"waiting for {rule.code} {rule.name}")
+                )
 
-        results = engine.run(session.rules, session.ctx, on_done=done)
+        def wait(rule: Rule) -> None:
+            waited.append(rule)
+            show()
+
+        def progress(text: str) -> None:  # called from the rule's thread, named rule-<code>
+            doing[threading.current_thread().name.removeprefix("rule-")] = text
+            show()
+
+        session.ctx.progress = progress
+        results = engine.run(session.rules, session.ctx, on_wait=wait)
     crashed = [r for r in results if r.traceback]
     if crashed:
         log = log_crash("".join(f"[{r.rule.code}]\n{r.traceback}" for r in crashed))

@@ -99,6 +99,8 @@ class Context:
     in_hook: bool = False
     hook_files: tuple[str, ...] = ()
     offline: bool = False  # --offline: rules that contact servers are skipped
+    # What a slow rule is doing now ("probing https://huggingface.co"), for the spinner.
+    progress: Callable[[str], None] = field(default=lambda text: None, repr=False)
     # `devdoctor fix` flags declared by rules (Rule.fix_options), by field name.
     fix_option_values: Mapping[str, Any] = field(default_factory=dict)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)

@@ -64,6 +64,7 @@ def run(
     timeout: float | None = None,
     on_done: Callable[[Rule], None] | None = None,
     over_budget: Status = Status.ERROR,
+    on_wait: Callable[[Rule], None] | None = None,
 ) -> list[Result]:
     """Run every rule in its own daemon thread; a rule still running at its limit is abandoned."""
     limit = ctx.config.timeout if timeout is None else timeout
@@ -84,6 +85,8 @@ def run(
         thread.start()
     results = []
     for rule, slot, t0 in started:
+        if on_wait and not slot.done.is_set():
+            on_wait(rule)  # what the user is waiting for, named
         finished = slot.done.wait(max(0.0, t0 + limit - time.perf_counter()))
         if on_done:
             on_done(rule)

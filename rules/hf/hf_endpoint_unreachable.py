@@ -225,6 +225,7 @@ def check(ctx: Context, settings: Settings) -> Iterator[Diagnostic]:
     control = settings.control_url or hfhub.pip_index(ctx.env)
     # The endpoint in use first: a healthy check never contacts a third-party mirror.
     start = time.monotonic()
+    ctx.progress(f"probing {endpoint}")
     first = hfhub.resolve_url(endpoint, settings.probe_repo)
     results = probe_all({"endpoint": first}, ctx.env, settings, settings.total_timeout / 2)
     answered = hfhub.classify(results["endpoint"])
@@ -236,6 +237,7 @@ def check(ctx: Context, settings: Settings) -> Iterator[Diagnostic]:
     if endpoint != official:
         urls["official"] = hfhub.resolve_url(official, settings.probe_repo)
     urls["control"] = control
+    ctx.progress(f"{endpoint} failed; probing {', '.join(mirrors) or 'the official hub'}")
     left = settings.total_timeout - (time.monotonic() - start)
     results.update(probe_all(urls, ctx.env, settings, max(0.5, left)))
     verdicts = {key: hfhub.classify(r) for key, r in results.items() if key != "control"}

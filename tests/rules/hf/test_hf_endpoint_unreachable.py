@@ -351,3 +351,39 @@ def test_a_broken_proxy_is_a_failure_naming_it(cli: Runner, tmp_path: Path) -> N
     assert ran.code == 1 and result["status"] == "fail"
     message = result["diagnostics"][0]["message"]
     assert "the proxy http://alice:***@127.0.0.1:" in message and "s3cr3tpw" not in ran.out
+
+
+def test_the_spinner_names_what_it_waits_on(tmp_path: Path) -> None:
+    """On a terminal the spinner says which rule and which probe; off a terminal, nothing."""
+    import os
+    import pty
+    import sys
+
+    with fakehub.black_hole() as port:
+        hole = f"http://127.0.0.1:{port}"
+        settings(tmp_path, hole, [], hole + "/simple/", total_timeout=2.0)
+        command = [sys.executable, "-m", "devdoctor", "check", "DD201", "DD302"]
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.chdir(tmp_path)
+            os.execv(command[0], command)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        os.waitpid(pid, 0)
+        text = seen.decode(errors="replace")
+        assert "DD201 hf-endpoint-unreachable: probing " + hole in text
+        piped = subprocess.run(
+            command,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "FORCE_COLOR": "1"},
+        )
+        assert "probing" not in piped.stderr
