@@ -57,6 +57,7 @@ Python = Annotated[
     str | None,
     typer.Option(
         "--python",
+        metavar="PATH",
         help="Examine this interpreter's "
         "environment (default: $VIRTUAL_ENV, $CONDA_PREFIX, "
         "python3 on PATH).",
