@@ -234,11 +234,14 @@ def diagnose(
     ] = None,
     format: Format = "text",
     python: Python = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Also fail on problems that are only possible.")
+    ] = False,
 ) -> int:
     """Recognise known problems in pasted error output or a log file."""
     from devdoctor.cli import commands
 
-    return commands.diagnose(files or [], format, python)
+    return commands.diagnose(files or [], format, python, strict)
 
 
 hook_app = typer.Typer(

@@ -227,6 +227,9 @@ def diagnosis_model(findings: Sequence[LogFinding]) -> dict[str, Any]:
                 "where": f"{f.match.source}:{f.match.first_line}",
                 "count": f.match.count,
                 "message": f.match.message,
+                "certainty": "certain" if f.match.certain else "possible",
+                "to_tell": f.match.to_tell or None,
+                "related": [{"code": r.code, "name": r.name} for r in f.match.related],
                 "fix": report.fix_model(f.fix),
                 "fix_command": fix_command(f),
                 "environment": f.environment if f.fix else None,
@@ -236,7 +239,10 @@ def diagnosis_model(findings: Sequence[LogFinding]) -> dict[str, Any]:
     }
 
 
-def diagnose(names: Sequence[str], fmt: str, python: str | None = None) -> int:
+def diagnose(
+    names: Sequence[str], fmt: str, python: str | None = None, strict: bool = False
+) -> int:
+    """Exit 1 when a problem is certain (with --strict, also when it is only possible)."""
     check_format(fmt)
     from devdoctor.logs.findings import log_findings
 
@@ -249,7 +255,7 @@ def diagnose(names: Sequence[str], fmt: str, python: str | None = None) -> int:
     for warning in warnings:
         print(f"devdoctor: warning: {scrubbed(warning)}", file=sys.stderr)
     report.emit(diagnosis_model(findings), fmt, render_diagnose)
-    return 1 if findings else 0
+    return 1 if any(strict or f.match.certain for f in findings) else 0
 
 
 def confirm(question: str, yes: bool) -> bool:

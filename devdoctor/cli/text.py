@@ -264,9 +264,17 @@ def render_diagnose(model: dict[str, Any], stderr: bool = False) -> None:
         return
     for m in model["matches"]:
         times = f" ({m['count']} times)" if m["count"] > 1 else ""
-        out.print(f"[red]✗[/] [bold]{m['code']}[/] {escape(m['name'])}: {escape(m['message'])}")
+        certain = m.get("certainty", "certain") == "certain"
+        mark = "[red]✗[/]" if certain else "[yellow]?[/]"
+        maybe = "" if certain else "[yellow]possibly[/] "
+        out.print(f"{mark} [bold]{m['code']}[/] {escape(m['name'])}: {maybe}{escape(m['message'])}")
         out.print(f"    [dim]first seen at {escape(m['where'])}{times}[/]")
         _facts(out, m["facts"], "    ")
+        if m.get("to_tell"):
+            out.print(f"    to tell: {m['to_tell']}", markup=False)
+        if m.get("related"):
+            names = ", ".join(f"{r['code']} {r['name']}" for r in m["related"])
+            out.print(f"    [dim]in the same incident: {escape(names)}[/]")
         if m["fix"]:
             out.print(
                 f"    [cyan]fix ({m['fix']['applicability']}):[/] {escape(m['fix']['title'])}"

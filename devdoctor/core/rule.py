@@ -68,19 +68,35 @@ class Diagnostic:
 class Signature:
     """How a rule's problem shows in log output.
 
-    `hint` is a literal that every occurrence contains; logs are scanned for it at C speed, and
-    `pattern` is then matched exactly at each place the hint starts (re.match, one attempt), so
-    matching stays linear however adversarial the line. Named groups become facts. `before`
-    names a fact taken from the token just before the hint (a path in `<path>: <error>`), read
-    backwards over at most 4096 characters.
+    `hint` is a literal (or several) that every occurrence contains, found in all logs at once
+    ignoring ASCII case. Hints are letters, digits, spaces and `_.-/=@+#` only: full-width or
+    curly punctuation, which the scanner maps back before matching, cannot hide them then.
+    `pattern` is matched exactly where a hint starts (re.match, one attempt each, a bounded
+    number per line), so matching stays linear however adversarial the line; named groups
+    become facts. `before` names a fact taken from the token just before the hint (a path in
+    `<path>: <error>`), read backwards over at most 4096 characters.
+
+    `context`: a pattern that must also be found in the same incident (the traceback or log
+    block, see `devdoctor/logs/incidents.py`) — a generic network error counts for the hub
+    only when its traceback names the hub. `unless`: found on the matched line, it is another
+    problem (a network error naming another host). `certain=False`: the text is only probably
+    this problem; `to_tell` (formatted with the facts) says how to tell.
     """
 
-    hint: str
-    pattern: str  # starts with the hint; bound every repetition ({0,2048}, not *)
+    hint: str | tuple[str, ...]
+    pattern: str  # starts with a hint; bound every repetition ({0,2048}, not *)
     message: str  # str.format()-ed with the facts
     before: str = ""
     before_pattern: str = ""  # the token must fullmatch this (e.g. a shared-object path)
     flags: int = 0
+    context: str = ""
+    unless: str = ""
+    certain: bool = True
+    to_tell: str = ""
+
+    @property
+    def hints(self) -> tuple[str, ...]:
+        return (self.hint,) if isinstance(self.hint, str) else self.hint
 
     def compiled(self) -> re.Pattern[str]:
         return re.compile(self.pattern, self.flags)

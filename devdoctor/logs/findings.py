@@ -59,8 +59,8 @@ def findings_in(
         if m.rule.enrich is not None:
             facts = m.rule.enrich(ctx, m.facts)
         own = owning_context(ctx, facts)
-        fix = None
-        if m.rule.fix_from_log is not None:
+        fix = None  # a problem only possible gets what to check, not a fix
+        if m.rule.fix_from_log is not None and m.certain:
             fix = m.rule.fix_from_log(own, facts, settings_for(m.rule, own))
         found.append(LogFinding(m, facts, fix, own))
     return found

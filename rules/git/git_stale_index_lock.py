@@ -38,6 +38,7 @@ that was checked), and `devdoctor undo` puts it back.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,6 +142,10 @@ def check(ctx: Context, settings: Settings) -> Iterator[Diagnostic]:
     )
 
 
+def enrich(ctx: Context, facts: Mapping[str, str]) -> dict[str, Any]:
+    return {"lock": facts["git_dir"] + "index.lock"}
+
+
 def fix_from_log(ctx: Context, facts: Mapping[str, Any], settings: Settings) -> Fix | None:
     """The lock the log names, if it is a git lock that is still there and stale."""
     lock = Path(str(facts.get("lock", "")))
@@ -157,12 +162,18 @@ RULE = Rule(
     check=check,
     fix_availability=FixAvailability.SOMETIMES,
     signatures=(
+        # git's "Unable to create '<path>': File exists." in any language: the quoted lock
+        # path, then the file exists (exist/existe/existiert, 存在, существует, istnieje).
         Signature(
-            "Unable to create '",
-            r"Unable to create '(?P<lock>[^'\n]{1,4096}?index\.lock)': File exists",
-            "git's lock file {lock} is in the way (left by a git that stopped?)",
+            "index.lock",
+            r"index\.lock['\"] ?[:,]? {0,2}.{0,80}?(?:exist|存在|существ|istnieje|있습니다)",
+            "git's lock file {git_dir}index.lock is in the way (left by a git that stopped?)",
+            before="git_dir",
+            before_pattern=r".{0,4080}\.git[/\\](?:[^/\\]{1,255}[/\\]){0,4}",
+            flags=re.IGNORECASE,
         ),
     ),
     settings=Settings,
     fix_from_log=fix_from_log,
+    enrich=enrich,
 )

@@ -189,7 +189,7 @@ RULE = Rule(
     fix_availability=FixAvailability.SOMETIMES,
     signatures=(
         Signature(
-            "ld.so: object '",
+            "ld.so",
             r"ld\.so: object '(?P<library>[^']{1,4096})' from LD_PRELOAD cannot be preloaded",
             "LD_PRELOAD names {library}, which the loader cannot open",
         ),
