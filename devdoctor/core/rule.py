@@ -88,6 +88,7 @@ class Signature:
     message: str  # str.format()-ed with the facts
     before: str = ""
     before_pattern: str = ""  # the token must fullmatch this (e.g. a shared-object path)
+    before_required: bool = True  # False: without such a token it still matches, without it
     flags: int = 0
     context: str = ""
     unless: str = ""

@@ -21,6 +21,7 @@ SHA = r"[0-9a-f]{40}"
 BRANCH_REF = r"refs/heads/[^\s\x00-\x1f~^:?*\[\\]{1,255}"
 DISTRIBUTION = r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}"
 VERSION = r"[A-Za-z0-9.!+_-]{1,64}"
+INDEX_URL = re.compile(r"https://[A-Za-z0-9.-]{1,253}(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~%+-]{0,128}){0,16}")
 
 
 def journal_field(value: Any, pattern: str, what: str) -> str:
@@ -186,6 +187,7 @@ class PackageEdit:
     before: str | None
     after: str | None
     pulled_in: tuple[str, ...] = ()  # what installing it added; undo says they remain
+    index_url: str = ""  # an extra index (PyTorch's builds per CUDA flavour live there)
 
     def installed(self) -> str | None:
         out = subprocess.run(
@@ -199,7 +201,8 @@ class PackageEdit:
 
     def command(self) -> list[str]:
         spec = f"{self.name}=={self.after}" if self.after else self.name
-        return [self.python, "-m", "pip", "install", *([] if self.after else ["-U"]), spec]
+        index = ["--extra-index-url", self.index_url] if self.index_url else []
+        return [self.python, "-m", "pip", "install", *([] if self.after else ["-U"]), *index, spec]
 
     def describe(self) -> str:
         text = "run " + shlex.join(self.command())
@@ -243,10 +246,12 @@ class PackageEdit:
             last = (proc.stderr.strip().splitlines() or ["pip failed"])[-1]
             raise EditFailed(f"{shlex.join(self.command())}: {last}")
         added = tuple(sorted(self.distributions() - had - {self.name.lower()}))
-        return PackageEdit(self.python, self.name, self.before, self.after, added)
+        return PackageEdit(self.python, self.name, self.before, self.after, added, self.index_url)
 
     def inverse(self) -> PackageEdit:
-        return PackageEdit(self.python, self.name, None, self.before, self.pulled_in)
+        return PackageEdit(
+            self.python, self.name, None, self.before, self.pulled_in, self.index_url
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -256,6 +261,7 @@ class PackageEdit:
             "before": self.before,
             "after": self.after,
             "pulled_in": list(self.pulled_in),
+            "index_url": self.index_url,
         }
 
     @classmethod
@@ -270,7 +276,12 @@ class PackageEdit:
         pulled = tuple(
             journal_field(n, DISTRIBUTION, "distribution") for n in data.get("pulled_in", [])
         )
-        return cls(str(python), name, version(data["before"]), version(data["after"]), pulled)
+        index = str(data.get("index_url") or "")
+        if index and not INDEX_URL.fullmatch(index):
+            raise ValueError(f"journal entry: {index!r} is not an https index URL")
+        return cls(
+            str(python), name, version(data["before"]), version(data["after"]), pulled, index
+        )
 
 
 # Journals name each edit's class; only devdoctor's own modules may be imported from one.

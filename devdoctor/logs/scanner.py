@@ -97,9 +97,10 @@ class _Compiled:
         facts = {k: v for k, v in hit.groupdict().items() if v is not None}
         if self.signature.before:
             token = token_before(text, pos)
-            if not token or (self.before and not self.before.fullmatch(token)):
+            if token and (self.before is None or self.before.fullmatch(token)):
+                facts[self.signature.before] = token
+            elif self.signature.before_required:
                 return None
-            facts[self.signature.before] = token
         return facts
 
 

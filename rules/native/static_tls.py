@@ -72,7 +72,6 @@ environment, including non-Python ones, which is why they are scoped to the envi
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -95,6 +94,7 @@ from devdoctor.api import (
 
 from . import _glibc as glibc
 from ._budget import Budget, tunable_size
+from ._child import load_in_child
 from ._libscan import Library, libraries
 
 
@@ -108,47 +108,6 @@ class Settings:
         "modules imported first in that child, if installed (they take static TLS too)",
     )
     child_timeout: float = setting(60.0, "seconds the child may take before it counts as hung")
-
-
-# Runs in the target interpreter: the usual heavy imports, then each library, in that order.
-_LOADER = r"""
-import ctypes, importlib, sys
-for name in filter(None, sys.argv[1].split(",")):
-    try:
-        importlib.import_module(name)
-    except Exception:
-        pass
-for path in sys.argv[2:]:
-    ctypes.CDLL(path)
-"""
-
-
-def load_in_child(
-    python: str,
-    env: Mapping[str, str],
-    libraries: Sequence[str],
-    imports: Sequence[str],
-    timeout: float,
-) -> str | None:
-    """None when every library loads in a new process with `env`; else what went wrong."""
-    try:
-        proc = subprocess.run(
-            [python, "-c", _LOADER, ",".join(imports), *libraries],
-            env=dict(env),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            stdin=subprocess.DEVNULL,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return f"the test process did not finish in {timeout:g} s"
-    except OSError as exc:
-        return f"cannot start {python}: {exc.strerror}"
-    if proc.returncode == 0:
-        return None
-    lines = proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"]
-    return lines[-1]
 
 
 def _preloaded(env: Mapping[str, str]) -> set[str]:

@@ -37,7 +37,7 @@ TABLE = [
         "DD101",
     ),
     ("OSError: libfoo.so: cannot open shared object file: No such file or directory", None),
-    ("ImportError: /usr/lib/libstdc++.so.6: version `GLIBCXX_3.4.30' not found", None),
+    ("ImportError: /usr/lib/libstdc++.so.6: version `GLIBCXX_3.4.30' not found", "DD103"),
     ("OSError: cannot allocate memory in static TLS block", None),  # no library named
     (LOCK, "DD302"),
     ("error: Unable to create 'C:/src/.git/index.lock': File exists.", "DD302"),

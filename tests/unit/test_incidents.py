@@ -5,8 +5,8 @@ existing rules' signatures in the forms users paste them."""
 from __future__ import annotations
 
 import io
-import platform
 import json
+import platform
 from pathlib import Path
 
 import pytest

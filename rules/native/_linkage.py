@@ -1,0 +1,110 @@
+"""The dynamic-linking facts of an environment's libraries (DT_NEEDED, RUNPATH, symbol versions)
+and a loader for it, once per run; each library's facts cached on disk by (path, size, mtime)
+beside the TLS cache, so a warm check only stats files."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import stat
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from devdoctor.api import Context, persisted_env, write_private
+
+from ._dynamic import DynamicInfo, read_dynamic
+from ._elf import Unreadable
+from ._libscan import libraries
+from ._loader import Loader
+
+
+@dataclass(frozen=True)
+class Linked:
+    path: str  # as found in site-packages
+    realpath: str
+    info: DynamicInfo | None
+    error: str | None = None
+
+
+class _Cache:
+    def __init__(self, file: Path | None) -> None:
+        self.file, self.changed = file, False
+        self.entries: dict[str, list[Any]] = {}
+        if file is not None:
+            with contextlib.suppress(OSError, ValueError, TypeError):
+                loaded = json.loads(file.read_text())
+                self.entries = loaded if isinstance(loaded, dict) else {}
+
+    def read(self, real: str) -> tuple[DynamicInfo | None, str | None]:
+        try:
+            st = os.stat(real)
+        except OSError as exc:
+            return None, exc.strerror or str(exc)
+        if not stat.S_ISREG(st.st_mode):
+            return None, "not a regular file"
+        stamp = [st.st_size, st.st_mtime_ns]
+        cached = self.entries.get(real)
+        with contextlib.suppress(TypeError, ValueError, KeyError, IndexError, AssertionError):
+            if cached and cached[:2] == stamp:
+                return (DynamicInfo.from_dict(cached[2]) if cached[2] else None), cached[3]
+        try:
+            info, error = read_dynamic(real), None
+        except Unreadable as exc:
+            info, error = None, str(exc)
+        self.entries[real] = [*stamp, info.as_dict() if info else None, error]
+        self.changed = True
+        return info, error
+
+    def save(self) -> None:
+        if self.file is not None and self.changed:
+            with contextlib.suppress(OSError):
+                write_private(self.file, json.dumps(self.entries).encode())
+
+
+def linked(ctx: Context) -> list[Linked]:
+    """Every library in the target's site-packages with its linking facts (TargetError when
+    the target cannot be asked)."""
+
+    def compute() -> list[Linked]:
+        roots = ctx.target().site_packages
+        key = f"{zlib.crc32(chr(0).join(roots).encode()):08x}"
+        cache = _Cache(ctx.cache_dir / f"linkage-{key}.json" if ctx.cache_dir else None)
+        found = []
+        for lib in libraries(ctx):
+            info, error = cache.read(lib.realpath) if lib.error is None else (None, lib.error)
+            found.append(Linked(lib.path, lib.realpath, info, error))
+        cache.save()
+        return found
+
+    return ctx.memo("native.linked", compute)
+
+
+def loader(ctx: Context, env: dict[str, str] | None = None) -> Loader:
+    """The loader of the examined environment: its LD_LIBRARY_PATH, its interpreter's RPATH."""
+    target = ctx.target()
+    python = os.path.realpath(target.executable) if target.executable else ""
+    try:
+        exe = read_dynamic(python) if python else None
+    except Unreadable:
+        exe = None
+    machine = exe.machine if exe else "EM_X86_64"
+    bits = exe.bits if exe else 64
+    return Loader(env if env is not None else dict(ctx.env), machine, bits, exe, python)
+
+
+def examined_env(ctx: Context) -> dict[str, str]:
+    """The environment a new process of the examined interpreter gets: this one, with what
+    devdoctor persisted for that environment's activation applied when it is not active."""
+    env = dict(ctx.env)
+    prefix = ctx.location.prefix
+    for held in persisted_env(ctx):
+        if held.location.prefix != prefix or prefix is None:
+            continue
+        for change in held.changes:
+            if change.value and change.value in env.get(change.name, "").split(":"):
+                continue  # active already
+            change.applied_to(env)
+    return env
