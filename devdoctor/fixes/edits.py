@@ -21,7 +21,9 @@ SHA = r"[0-9a-f]{40}"
 BRANCH_REF = r"refs/heads/[^\s\x00-\x1f~^:?*\[\\]{1,255}"
 DISTRIBUTION = r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}"
 VERSION = r"[A-Za-z0-9.!+_-]{1,64}"
-INDEX_URL = re.compile(r"https://[A-Za-z0-9.-]{1,253}(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~%+-]{0,128}){0,16}")
+INDEX_URL = re.compile(
+    r"https://[A-Za-z0-9.-]{1,253}(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~%+-]{0,128}){0,16}"
+)
 
 
 def journal_field(value: Any, pattern: str, what: str) -> str:

@@ -1,5 +1,6 @@
-"""Proof in a new process of the target interpreter: load libraries (or import modules) there,
-with the environment a fix would give it, never in devdoctor's own process."""
+"""Proof in a new process of the target interpreter: load libraries, import modules or read
+which files the loader mapped there, with the environment a fix would give it — never in
+devdoctor's own process."""
 
 from __future__ import annotations
 
@@ -18,18 +19,34 @@ for path in sys.argv[2:]:
     ctypes.CDLL(path)
 """
 
+_IMPORTER = r"""
+import importlib, sys
+for name in sys.argv[1:]:
+    importlib.import_module(name)
+"""
 
-def load_in_child(
+_MAPPED = r"""
+import ctypes, os, sys
+ctypes.CDLL(sys.argv[1])
+maps = {line.split()[-1] for line in open('/proc/self/maps') if '/' in line}
+wrong = [p for p in sys.argv[2:] if os.path.realpath(p) not in {os.path.realpath(m) for m in maps}]
+if wrong:
+    sys.exit('not loaded from ' + ', '.join(wrong))
+"""
+
+
+def _run(
     python: str,
+    script: str,
+    args: Sequence[str],
     env: Mapping[str, str],
-    libraries: Sequence[str],
-    imports: Sequence[str],
     timeout: float,
+    clean: bool = False,
 ) -> str | None:
-    """None when every library loads in a new process with `env`; else what went wrong."""
+    """None when the script exits 0 (and, with `clean`, prints no NumPy 1.x warning)."""
     try:
         proc = subprocess.run(
-            [python, "-c", _LOADER, ",".join(imports), *libraries],
+            [python, "-c", script, *args],
             env=dict(env),
             capture_output=True,
             text=True,
@@ -41,7 +58,35 @@ def load_in_child(
         return f"the test process did not finish in {timeout:g} s"
     except OSError as exc:
         return f"cannot start {python}: {exc.strerror}"
-    if proc.returncode == 0:
+    lines = proc.stderr.strip().splitlines()
+    warned = clean and any("compiled using NumPy 1.x" in line for line in lines)
+    if proc.returncode == 0 and not warned:
         return None
-    lines = proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"]
-    return lines[-1]
+    return lines[-1] if lines else f"exit code {proc.returncode}"
+
+
+def load_in_child(
+    python: str,
+    env: Mapping[str, str],
+    libraries: Sequence[str],
+    imports: Sequence[str],
+    timeout: float,
+) -> str | None:
+    """None when every library loads in a new process with `env`; else what went wrong."""
+    return _run(python, _LOADER, [",".join(imports), *libraries], env, timeout)
+
+
+def import_in_child(
+    python: str, env: Mapping[str, str], modules: Sequence[str], timeout: float
+) -> str | None:
+    """None when every module imports cleanly in a new process with `env` (a warning printed
+    on the way, like NumPy's "compiled using NumPy 1.x", counts as failing); else why."""
+    return _run(python, _IMPORTER, modules, env, timeout, clean=True)
+
+
+def loads_from_in_child(
+    python: str, env: Mapping[str, str], library: str, expected: Sequence[str], timeout: float
+) -> str | None:
+    """None when loading `library` in a new process maps exactly the `expected` files for its
+    dependencies (the real loader's choice, read from /proc/self/maps); else why not."""
+    return _run(python, _MAPPED, [library, *expected], env, timeout)

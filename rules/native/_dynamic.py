@@ -13,7 +13,7 @@ import mmap
 import os
 import struct
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ._elf import PT_DYNAMIC, Unreadable, _file_offset, _Layout, _layout
 
@@ -26,15 +26,14 @@ STB_WEAK = 2
 MAX_ENTRIES = 1 << 16  # version entries, needed libraries: no real object comes near
 
 
-@dataclass(frozen=True)
-class DynamicInfo:
+class DynamicInfo(NamedTuple):
     machine: str
     bits: int
     soname: str = ""
     needed: tuple[str, ...] = ()
     rpath: tuple[str, ...] = ()
     runpath: tuple[str, ...] = ()
-    needs_versions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # file -> versions
+    needs_versions: dict[str, tuple[str, ...]] = {}  # noqa: RUF012 -- file -> versions; never mutated
     defines_versions: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, object]:

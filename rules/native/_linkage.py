@@ -9,9 +9,9 @@ import json
 import os
 import stat
 import zlib
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from devdoctor.api import Context, persisted_env, write_private
 
@@ -21,8 +21,7 @@ from ._libscan import libraries
 from ._loader import Loader
 
 
-@dataclass(frozen=True)
-class Linked:
+class Linked(NamedTuple):
     path: str  # as found in site-packages
     realpath: str
     info: DynamicInfo | None
@@ -108,3 +107,36 @@ def examined_env(ctx: Context) -> dict[str, str]:
                 continue  # active already
             change.applied_to(env)
     return env
+
+
+def file_facts(
+    ctx: Context, kind: str, paths: Iterable[str], compute: Callable[[str], Any]
+) -> dict[str, Any]:
+    """compute(path) for each file, kept on disk by (path, size, mtime) in a cache file of its
+    own kind (one rule's facts: rules run in parallel, each writes only its own file)."""
+    roots = ctx.target().site_packages
+    key = f"{zlib.crc32(chr(0).join(roots).encode()):08x}"
+    file = ctx.cache_dir / f"{kind}-{key}.json" if ctx.cache_dir else None
+    cached: dict[str, Any] = {}
+    if file is not None:
+        with contextlib.suppress(OSError, ValueError):
+            loaded = json.loads(file.read_text())
+            cached = loaded if isinstance(loaded, dict) else {}
+    found, fresh, changed = {}, {}, False
+    for path in paths:
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        stamp = [st.st_size, st.st_mtime_ns]
+        entry = cached.get(path)
+        if isinstance(entry, list) and len(entry) == 3 and entry[:2] == stamp:
+            value = entry[2]
+        else:
+            value, changed = compute(path), True
+        found[path] = value
+        fresh[path] = [*stamp, value]
+    if file is not None and (changed or len(fresh) != len(cached)):
+        with contextlib.suppress(OSError):
+            write_private(file, json.dumps(fresh).encode())
+    return found

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import struct
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ._dynamic import DynamicInfo, read_dynamic
 from ._elf import Unreadable
@@ -27,51 +27,60 @@ FLAG_X8664_LIB64, FLAG_AARCH64_LIB64 = 0x0300, 0x0A00
 TRIPLETS = {"EM_X86_64": "x86_64-linux-gnu", "EM_AARCH64": "aarch64-linux-gnu"}
 
 
-@dataclass(frozen=True)
-class Resolved:
+class Resolved(NamedTuple):
     name: str
     path: str | None  # None: the loader would not find it
-    reason: str  # where it came from: "LD_LIBRARY_PATH", "RUNPATH of ...", "ld.so.cache", ...
+    reason: str  # where it came from: "LD_LIBRARY_PATH", "its RUNPATH", "ld.so.cache", ...
     tried: tuple[tuple[str, str], ...] = ()  # (directory, why it was looked in), in order
 
 
-@dataclass
 class Loader:
-    """Resolution for one environment; `cache_file` and `root` are injectable for tests."""
+    """Resolution for one environment; `cache_file` and `defaults` are injectable for tests."""
 
-    env: Mapping[str, str]
-    machine: str = "EM_X86_64"
-    bits: int = 64
-    executable: DynamicInfo | None = None
-    executable_path: str = ""
-    cache_file: str = "/etc/ld.so.cache"
-    defaults: Sequence[str] = ()
-    _cache: dict[str, str] | None = field(default=None, repr=False)
-    _known: dict[str, bool] = field(default_factory=dict, repr=False)
-
-    def __post_init__(self) -> None:
-        if not self.defaults:
-            triplet = TRIPLETS.get(self.machine, "")
-            dirs = [f"/lib/{triplet}", f"/usr/lib/{triplet}"] if triplet else []
-            self.defaults = [*dirs, "/lib64", "/usr/lib64", "/lib", "/usr/lib"]
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        machine: str = "EM_X86_64",
+        bits: int = 64,
+        executable: DynamicInfo | None = None,
+        executable_path: str = "",
+        cache_file: str = "/etc/ld.so.cache",
+        defaults: Sequence[str] = (),
+    ) -> None:
+        self.env, self.machine, self.bits = env, machine, bits
+        self.executable, self.executable_path = executable, executable_path
+        self.cache_file = cache_file
+        triplet = TRIPLETS.get(machine, "")
+        dirs = [f"/lib/{triplet}", f"/usr/lib/{triplet}"] if triplet else []
+        self.defaults = list(defaults) or [*dirs, "/lib64", "/usr/lib64", "/lib", "/usr/lib"]
+        self._cache: dict[str, str] | None = None
+        self._known: dict[str, bool] = {}
+        self._resolved: dict[tuple[object, ...], Resolved] = {}
 
     def resolve(self, name: str, requester: str, info: DynamicInfo) -> Resolved:
         origin = os.path.dirname(os.path.abspath(requester))
+        # Libraries of one folder with the same RPATH/RUNPATH resolve alike (torch/lib has ~40).
+        key = (name, origin, info.rpath, info.runpath)
+        known = self._resolved.get(key)
+        if known is None:
+            known = self._resolve(name, origin, info)
+            self._resolved[key] = known
+        return known
+
+    def _resolve(self, name: str, origin: str, info: DynamicInfo) -> Resolved:
         if "/" in name:
             path = name if os.path.isabs(name) else os.path.join(os.getcwd(), name)
             return Resolved(name, path if self.fits(path) else None, "a path")
         steps: list[tuple[str, str]] = []
         if not info.runpath:
-            steps += [(d, f"RPATH of {requester}") for d in _expand(info.rpath, origin)]
+            steps += [(d, "its RPATH") for d in _expand(info.rpath, origin)]
             exe = self.executable
             if exe is not None and not exe.runpath:
                 exe_origin = os.path.dirname(self.executable_path)
-                steps += [
-                    (d, f"RPATH of {self.executable_path}") for d in _expand(exe.rpath, exe_origin)
-                ]
+                steps += [(d, "the interpreter's RPATH") for d in _expand(exe.rpath, exe_origin)]
         library_path = self.env.get("LD_LIBRARY_PATH", "")
         steps += [(d or ".", "LD_LIBRARY_PATH") for d in library_path.split(":") if library_path]
-        steps += [(d, f"RUNPATH of {requester}") for d in _expand(info.runpath, origin)]
+        steps += [(d, "its RUNPATH") for d in _expand(info.runpath, origin)]
         for directory, why in steps:
             candidate = os.path.join(directory, name)
             if self.fits(candidate):

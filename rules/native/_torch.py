@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from devdoctor.api import TargetFacts
 
@@ -24,8 +24,7 @@ INDEX = "https://download.pytorch.org/whl/"
 _PIN = re.compile(r"^Requires-Dist:\s*torch\s*\(?\s*==\s*([\w.+!-]+)", re.MULTILINE)
 
 
-@dataclass(frozen=True)
-class Torch:
+class Torch(NamedTuple):
     version: str  # as installed: 2.4.1+cu121
     lib_dir: str
 
@@ -91,18 +90,18 @@ def paired(companion: str, torch_version: str) -> str | None:
     return f"{version}+{local}" if local else version
 
 
-def owners(target: TargetFacts) -> dict[str, str]:
-    """Installed file (real path) -> the distribution that installed it, from RECORD files."""
-    found: dict[str, str] = {}
+def owner_of(target: TargetFacts, path: str) -> str | None:
+    """The distribution that installed a file, from the RECORD files (read only when asked:
+    a site-packages holds hundreds)."""
     for site in target.site_packages:
+        if not path.startswith(site.rstrip(os.sep) + os.sep):
+            continue
+        entry = os.path.relpath(path, site) + ","
         for info in Path(site).glob("*.dist-info"):
-            name = info.name.removesuffix(".dist-info").rsplit("-", 1)[0]
             try:
                 record = (info / "RECORD").read_text(errors="replace")
             except OSError:
                 continue
-            for line in record.splitlines():
-                path = line.split(",", 1)[0]
-                if path.endswith(".so") or ".so." in path:
-                    found[os.path.realpath(os.path.join(site, path))] = name
-    return found
+            if record.startswith(entry) or "\n" + entry in record:
+                return info.name.removesuffix(".dist-info").rsplit("-", 1)[0]
+    return None
