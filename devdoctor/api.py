@@ -31,6 +31,8 @@ from devdoctor.fixes.edits import (
     journal_field,
     journal_path,
 )
+from devdoctor.fixes.links import LinkEdit
+from devdoctor.fixes.swap import PackageSwap
 from devdoctor.private import write_private
 from devdoctor.redact import HF_TOKEN_PATTERN
 
@@ -112,7 +114,9 @@ __all__ = [
     "FileEdit",
     "Fix",
     "FixAvailability",
+    "LinkEdit",
     "PackageEdit",
+    "PackageSwap",
     "ProcessInfo",
     "Repository",
     "Rule",

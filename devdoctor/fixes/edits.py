@@ -289,7 +289,9 @@ class PackageEdit:
 # Journals name each edit's class; only devdoctor's own modules may be imported from one.
 BUILTIN_KINDS = {
     "file": "devdoctor.fixes.edits:FileEdit",
+    "link": "devdoctor.fixes.links:LinkEdit",
     "package": "devdoctor.fixes.edits:PackageEdit",
+    "package-swap": "devdoctor.fixes.swap:PackageSwap",
     "ref": "devdoctor.rules.git._history:RefEdit",
     "rewrite": "devdoctor.rules.git._history:RewriteEdit",
 }

@@ -140,3 +140,28 @@ def file_facts(
         with contextlib.suppress(OSError):
             write_private(file, json.dumps(fresh).encode())
     return found
+
+
+def unresolved(
+    load: Loader, path: str, info: DynamicInfo, limit: int = 512
+) -> list[tuple[str, str]]:
+    """(library, needed by) for each library in `path`'s dependency closure that the loader
+    would not find; each name resolved once, as ld.so reuses a library already loaded, and
+    each with the RPATH its loaders pass down."""
+    seen: set[str] = set()
+    queue: list[tuple[str, DynamicInfo, tuple[str, ...]]] = [(path, info, ())]
+    missing = []
+    while queue and len(seen) < limit:
+        requester, requester_info, inherited = queue.pop(0)
+        passed_on = (*load.rpath(requester, requester_info), *inherited)
+        for name in requester_info.needed:
+            if name in seen:
+                continue
+            seen.add(name)
+            resolved = load.resolve(name, requester, requester_info, inherited)
+            if resolved.path is None:
+                missing.append((name, requester))
+                continue
+            with contextlib.suppress(Unreadable):
+                queue.append((resolved.path, read_dynamic(resolved.path), passed_on))
+    return missing

@@ -1,7 +1,8 @@
 """Which file the dynamic loader would open for `libX.so.N`, and why — glibc's order, without
 loading anything (elf/dl-load.c, _dl_map_object):
 
-1. the requester's DT_RPATH (only when it has no DT_RUNPATH), then the executable's;
+1. the requester's DT_RPATH (only when it has no DT_RUNPATH), then that of each object up the
+   chain that loaded it, then the executable's;
 2. LD_LIBRARY_PATH of the examined environment;
 3. the requester's own DT_RUNPATH;
 4. /etc/ld.so.cache (read from the file, as ld.so does);
@@ -57,23 +58,34 @@ class Loader:
         self._known: dict[str, bool] = {}
         self._resolved: dict[tuple[object, ...], Resolved] = {}
 
-    def resolve(self, name: str, requester: str, info: DynamicInfo) -> Resolved:
+    def resolve(
+        self, name: str, requester: str, info: DynamicInfo, inherited: tuple[str, ...] = ()
+    ) -> Resolved:
+        """`inherited`: the RPATH folders of the objects that loaded the requester, nearest
+        first (glibc searches them after the requester's own RPATH)."""
         origin = os.path.dirname(os.path.abspath(requester))
         # Libraries of one folder with the same RPATH/RUNPATH resolve alike (torch/lib has ~40).
-        key = (name, origin, info.rpath, info.runpath)
+        key = (name, origin, info.rpath, info.runpath, inherited)
         known = self._resolved.get(key)
         if known is None:
-            known = self._resolve(name, origin, info)
+            known = self._resolve(name, origin, info, inherited)
             self._resolved[key] = known
         return known
 
-    def _resolve(self, name: str, origin: str, info: DynamicInfo) -> Resolved:
+    def rpath(self, path: str, info: DynamicInfo) -> tuple[str, ...]:
+        """The RPATH folders of an object, expanded (what it passes on to what it loads)."""
+        return tuple(_expand(info.rpath, os.path.dirname(os.path.abspath(path))))
+
+    def _resolve(
+        self, name: str, origin: str, info: DynamicInfo, inherited: tuple[str, ...]
+    ) -> Resolved:
         if "/" in name:
             path = name if os.path.isabs(name) else os.path.join(os.getcwd(), name)
             return Resolved(name, path if self.fits(path) else None, "a path")
         steps: list[tuple[str, str]] = []
         if not info.runpath:
             steps += [(d, "its RPATH") for d in _expand(info.rpath, origin)]
+            steps += [(d, "the RPATH of what loaded it") for d in inherited]
             exe = self.executable
             if exe is not None and not exe.runpath:
                 exe_origin = os.path.dirname(self.executable_path)

@@ -117,7 +117,13 @@ def check(ctx: Context, settings: Settings) -> Iterator[Diagnostic]:
         yield Diagnostic(Status.PASS, "torch is not installed")
         return
     for p in problems:
-        built_for = f"was built for torch {p.pinned}" if p.pinned else "was built for another torch"
+        cpu_torch = not os.path.isfile(os.path.join(torch.lib_dir, "libtorch_cuda.so"))
+        if p.pinned:
+            built_for = f"was built for torch {p.pinned}"
+        elif cpu_torch and any("cuda" in s.lower() for s in p.missing):
+            built_for = "was built for a CUDA build of torch"
+        else:
+            built_for = "was built for another torch"
         why = []
         if p.missing:
             abi = " (the C++11 ABI flavour differs)" if any("cxx11" in s for s in p.missing) else ""

@@ -137,3 +137,58 @@ def test_the_ld_so_cache_is_read_like_ldconfig_prints_it() -> None:
 def test_damaged_caches_are_empty() -> None:
     assert parse_ld_cache(b"") == {}
     assert parse_ld_cache(b"glibc-ld.so.cache1.1" + b"\xff" * 30) == {}
+
+
+def test_rpath_is_passed_down_the_chain(tmp_path: Path) -> None:
+    """A vendored library without RPATH finds its sibling through the RPATH of the extension
+    that loaded it (how wheels' .libs folders work); the closure walk agrees with the loader."""
+    from devdoctor.rules.native._linkage import unresolved
+
+    libs = tmp_path / "pkg.libs"
+    libs.mkdir()
+    (libs / "leaf.c").write_text("int leaf(void) { return 1; }\n")
+    gcc(
+        "-shared",
+        "-fPIC",
+        "-Wl,-soname,libleaf-1a2b.so",
+        "-o",
+        libs / "libleaf-1a2b.so",
+        libs / "leaf.c",
+    )
+    (libs / "mid.c").write_text("int leaf(void);\nint mid(void) { return leaf(); }\n")
+    gcc(
+        "-shared",
+        "-fPIC",
+        "-Wl,-soname,libmid-3c4d.so",
+        "-o",
+        libs / "libmid-3c4d.so",
+        libs / "mid.c",
+        f"-L{libs}",
+        "-l:libleaf-1a2b.so",
+    )  # no RPATH of its own
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "ext.c").write_text("int mid(void);\nint ext(void) { return mid(); }\n")
+    ext = pkg / "ext.so"
+    gcc(
+        "-shared",
+        "-fPIC",
+        "-o",
+        ext,
+        pkg / "ext.c",
+        f"-L{libs}",
+        "-l:libmid-3c4d.so",
+        "-Wl,--disable-new-dtags,-rpath,$ORIGIN/../pkg.libs",
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", f"import ctypes; ctypes.CDLL({str(ext)!r})"],
+        capture_output=True,
+        text=True,
+        env={},
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    assert unresolved(Loader({}), str(ext), read_dynamic(str(ext))) == []
+    (libs / "libleaf-1a2b.so").unlink()
+    assert [name for name, _ in unresolved(Loader({}), str(ext), read_dynamic(str(ext)))] == [
+        "libleaf-1a2b.so"
+    ]
