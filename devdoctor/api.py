@@ -31,13 +31,13 @@ from devdoctor.fixes.edits import (
     journal_field,
     journal_path,
 )
-from devdoctor.fixes.links import LinkEdit
-from devdoctor.fixes.swap import PackageSwap
 from devdoctor.private import write_private
 from devdoctor.redact import HF_TOKEN_PATTERN
 
 if TYPE_CHECKING:
+    from devdoctor.fixes.links import LinkEdit
     from devdoctor.fixes.persist import Held
+    from devdoctor.fixes.swap import PackageSwap
 
 T = TypeVar("T")
 
@@ -133,3 +133,16 @@ __all__ = [
     "setting",
     "write_private",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """Edit kinds few rules use, imported when one asks (every rule imports this module)."""
+    if name == "LinkEdit":
+        from devdoctor.fixes.links import LinkEdit
+
+        return LinkEdit
+    if name == "PackageSwap":
+        from devdoctor.fixes.swap import PackageSwap
+
+        return PackageSwap
+    raise AttributeError(name)

@@ -18,11 +18,11 @@ from devdoctor.api import (
 )
 
 from ._child import loads_from_in_child
-from ._linkage import Linked, examined_env, linked, loader
+from ._linkage import Linked, examined_env, infos, linked, loader
 from ._loader import Resolved
 
 if TYPE_CHECKING:
-    from .nvidia_lib_version_skew import Settings
+    from ._deferred import ProofSettings as Settings
 
 
 class Shadow(NamedTuple):
@@ -55,6 +55,7 @@ def shadows(ctx: Context, env: dict[str, str]) -> list[Shadow]:
             resolved = load.resolve(needed, lib.path, lib.info)
             if resolved.path and not any(_in(resolved.path, d) for d in site_dirs):
                 found[needed] = Shadow(lib.path, resolved, bundled[needed])
+    infos(ctx).save()
     return list(found.values())
 
 

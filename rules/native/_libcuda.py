@@ -22,10 +22,10 @@ from devdoctor.api import (
 
 from ._child import load_in_child
 from ._dynamic import DynamicInfo
-from ._linkage import examined_env, linked, loader
+from ._linkage import examined_env, infos, linked, loader
 
 if TYPE_CHECKING:
-    from .libcuda_unversioned_missing import Settings
+    from ._deferred import ProofSettings as Settings
 
 # Where drivers put libcuda outside the loader's usual places: WSL2, NVIDIA's container toolkit.
 DRIVER_DIRS = ("/usr/lib/wsl/lib", "/usr/local/nvidia/lib64", "/usr/local/nvidia/lib")
@@ -97,6 +97,7 @@ def check(ctx: Context, settings: Settings) -> Iterator[Diagnostic]:
         triton_dirs = tuple(d for d in env.get("TRITON_LIBCUDA_PATH", "").split(":") if d)
         unversioned = find(ctx, env, "libcuda.so", triton_dirs)
         users = needers(ctx)
+        infos(ctx).save()
     except TargetError as exc:
         yield Diagnostic(Status.SKIP, f"cannot examine the environment: {exc}")
         return

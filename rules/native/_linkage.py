@@ -8,6 +8,7 @@ import contextlib
 import json
 import os
 import stat
+import threading
 import zlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -28,39 +29,60 @@ class Linked(NamedTuple):
     error: str | None = None
 
 
-class _Cache:
+class Infos:
+    """The linking facts of any library file, cached on disk by (path, size, mtime) and shared
+    by the rules of a run (they run in threads: one lock)."""
+
     def __init__(self, file: Path | None) -> None:
         self.file, self.changed = file, False
         self.entries: dict[str, list[Any]] = {}
+        self.lock = threading.Lock()
         if file is not None:
             with contextlib.suppress(OSError, ValueError, TypeError):
                 loaded = json.loads(file.read_text())
                 self.entries = loaded if isinstance(loaded, dict) else {}
 
-    def read(self, real: str) -> tuple[DynamicInfo | None, str | None]:
+    def read(self, path: str) -> tuple[DynamicInfo | None, str | None]:
         try:
-            st = os.stat(real)
+            st = os.stat(path)
         except OSError as exc:
             return None, exc.strerror or str(exc)
         if not stat.S_ISREG(st.st_mode):
             return None, "not a regular file"
         stamp = [st.st_size, st.st_mtime_ns]
-        cached = self.entries.get(real)
+        cached = self.entries.get(path)
         with contextlib.suppress(TypeError, ValueError, KeyError, IndexError, AssertionError):
             if cached and cached[:2] == stamp:
                 return (DynamicInfo.from_dict(cached[2]) if cached[2] else None), cached[3]
         try:
-            info, error = read_dynamic(real), None
+            info, error = read_dynamic(path), None
         except Unreadable as exc:
             info, error = None, str(exc)
-        self.entries[real] = [*stamp, info.as_dict() if info else None, error]
-        self.changed = True
+        with self.lock:
+            self.entries[path] = [*stamp, info.as_dict() if info else None, error]
+            self.changed = True
         return info, error
 
+    def get(self, path: str) -> DynamicInfo | None:
+        return self.read(path)[0]
+
     def save(self) -> None:
-        if self.file is not None and self.changed:
-            with contextlib.suppress(OSError):
-                write_private(self.file, json.dumps(self.entries).encode())
+        with self.lock:
+            if self.file is None or not self.changed:
+                return
+            self.changed = False
+            data = json.dumps(self.entries).encode()
+        with contextlib.suppress(OSError):
+            write_private(self.file, data)
+
+
+def infos(ctx: Context) -> Infos:
+    def compute() -> Infos:
+        roots = ctx.target().site_packages
+        key = f"{zlib.crc32(chr(0).join(roots).encode()):08x}"
+        return Infos(ctx.cache_dir / f"linkage-{key}.json" if ctx.cache_dir else None)
+
+    return ctx.memo("native.infos", compute)
 
 
 def linked(ctx: Context) -> list[Linked]:
@@ -68,9 +90,7 @@ def linked(ctx: Context) -> list[Linked]:
     the target cannot be asked)."""
 
     def compute() -> list[Linked]:
-        roots = ctx.target().site_packages
-        key = f"{zlib.crc32(chr(0).join(roots).encode()):08x}"
-        cache = _Cache(ctx.cache_dir / f"linkage-{key}.json" if ctx.cache_dir else None)
+        cache = infos(ctx)
         found = []
         for lib in libraries(ctx):
             info, error = cache.read(lib.realpath) if lib.error is None else (None, lib.error)
@@ -82,16 +102,16 @@ def linked(ctx: Context) -> list[Linked]:
 
 
 def loader(ctx: Context, env: dict[str, str] | None = None) -> Loader:
-    """The loader of the examined environment: its LD_LIBRARY_PATH, its interpreter's RPATH."""
+    """The loader of the examined environment: its LD_LIBRARY_PATH, its interpreter's RPATH;
+    it reads libraries through the run's cache."""
     target = ctx.target()
+    cache = infos(ctx)
     python = os.path.realpath(target.executable) if target.executable else ""
-    try:
-        exe = read_dynamic(python) if python else None
-    except Unreadable:
-        exe = None
+    exe = cache.get(python) if python else None
     machine = exe.machine if exe else "EM_X86_64"
     bits = exe.bits if exe else 64
-    return Loader(env if env is not None else dict(ctx.env), machine, bits, exe, python)
+    env = env if env is not None else dict(ctx.env)
+    return Loader(env, machine, bits, exe, python, reader=cache.get)
 
 
 def examined_env(ctx: Context) -> dict[str, str]:
@@ -110,10 +130,15 @@ def examined_env(ctx: Context) -> dict[str, str]:
 
 
 def file_facts(
-    ctx: Context, kind: str, paths: Iterable[str], compute: Callable[[str], Any]
+    ctx: Context,
+    kind: str,
+    paths: Iterable[str],
+    compute: Callable[[str], Any],
+    salt: str = "",
 ) -> dict[str, Any]:
-    """compute(path) for each file, kept on disk by (path, size, mtime) in a cache file of its
-    own kind (one rule's facts: rules run in parallel, each writes only its own file)."""
+    """compute(path) for each file, kept on disk by (path, size, mtime, salt) in a cache file
+    of its own kind (one rule's facts: rules run in parallel, each writes only its own file).
+    `salt` names what else the facts depend on (the torch they were checked against)."""
     roots = ctx.target().site_packages
     key = f"{zlib.crc32(chr(0).join(roots).encode()):08x}"
     file = ctx.cache_dir / f"{kind}-{key}.json" if ctx.cache_dir else None
@@ -128,10 +153,10 @@ def file_facts(
             st = os.stat(path)
         except OSError:
             continue
-        stamp = [st.st_size, st.st_mtime_ns]
+        stamp = [st.st_size, st.st_mtime_ns, salt]
         entry = cached.get(path)
-        if isinstance(entry, list) and len(entry) == 3 and entry[:2] == stamp:
-            value = entry[2]
+        if isinstance(entry, list) and len(entry) == 4 and entry[:3] == stamp:
+            value = entry[3]
         else:
             value, changed = compute(path), True
         found[path] = value
@@ -162,6 +187,7 @@ def unresolved(
             if resolved.path is None:
                 missing.append((name, requester))
                 continue
-            with contextlib.suppress(Unreadable):
-                queue.append((resolved.path, read_dynamic(resolved.path), passed_on))
+            child = load.reader(resolved.path)
+            if child is not None:
+                queue.append((resolved.path, child, passed_on))
     return missing

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import struct
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
 from ._dynamic import DynamicInfo, read_dynamic
@@ -47,6 +47,7 @@ class Loader:
         executable_path: str = "",
         cache_file: str = "/etc/ld.so.cache",
         defaults: Sequence[str] = (),
+        reader: Callable[[str], DynamicInfo | None] | None = None,
     ) -> None:
         self.env, self.machine, self.bits = env, machine, bits
         self.executable, self.executable_path = executable, executable_path
@@ -54,6 +55,7 @@ class Loader:
         triplet = TRIPLETS.get(machine, "")
         dirs = [f"/lib/{triplet}", f"/usr/lib/{triplet}"] if triplet else []
         self.defaults = list(defaults) or [*dirs, "/lib64", "/usr/lib64", "/lib", "/usr/lib"]
+        self.reader = reader or _read
         self._cache: dict[str, str] | None = None
         self._known: dict[str, bool] = {}
         self._resolved: dict[tuple[object, ...], Resolved] = {}
@@ -111,10 +113,7 @@ class Loader:
         """An existing ELF object of this class and machine (the loader skips others)."""
         known = self._known.get(path)
         if known is None:
-            try:
-                info = read_dynamic(path) if os.path.isfile(path) else None
-            except Unreadable:
-                info = None
+            info = self.reader(path) if os.path.isfile(path) else None
             known = info is not None and info.machine == self.machine and info.bits == self.bits
             self._known[path] = known
         return known
@@ -127,6 +126,13 @@ class Loader:
             except OSError:
                 self._cache = {}
         return self._cache
+
+
+def _read(path: str) -> DynamicInfo | None:
+    try:
+        return read_dynamic(path)
+    except Unreadable:
+        return None
 
 
 def _expand(dirs: Sequence[str], origin: str) -> list[str]:

@@ -27,7 +27,7 @@ EXTENSION = re.compile(r"\.(?:cpython-[^.]+|abi3)\.so$|python[^/]*\.so[.\d]*$")
 MAX_SIZE = 256 << 20
 
 if TYPE_CHECKING:
-    from .numpy2_abi_break import Settings
+    from ._deferred import ProofSettings as Settings
 
 
 def _release(version: str) -> tuple[int, ...]:

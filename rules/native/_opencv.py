@@ -19,10 +19,10 @@ from devdoctor.api import (
 )
 
 from ._child import import_in_child
-from ._linkage import examined_env, linked, loader, unresolved
+from ._linkage import examined_env, infos, linked, loader, unresolved
 
 if TYPE_CHECKING:
-    from .opencv_gui_build_headless import Settings
+    from ._deferred import ProofSettings as Settings
 
 GUI_BUILDS = {
     "opencv-python": "opencv-python-headless",
@@ -53,6 +53,7 @@ def missing(ctx: Context) -> list[tuple[str, str]]:
         if lib.info and lib.path.startswith(tuple(sites)):
             for name, needer in unresolved(load, lib.path, lib.info):
                 found.setdefault(name, needer)
+    infos(ctx).save()
     return sorted(found.items())
 
 

@@ -20,13 +20,13 @@ from devdoctor.api import (
 from ._child import load_in_child
 from ._dynamic import DynamicInfo, read_dynamic
 from ._elf import Unreadable
-from ._linkage import examined_env, linked, loader
+from ._linkage import examined_env, infos, linked, loader
 from ._loader import Loader, Resolved
 
 CXX_RUNTIME = ("libstdc++.so", "libgcc_s.so")
 
 if TYPE_CHECKING:
-    from .elf_symbol_version_missing import Settings
+    from ._deferred import ProofSettings as Settings
 
 
 class Gap(NamedTuple):
@@ -47,10 +47,8 @@ class Examination:
     def defines(self, path: str) -> tuple[str, ...] | None:
         real = self.real.get(path) or self.real.setdefault(path, os.path.realpath(path))
         if real not in self.provides:
-            try:
-                self.provides[real] = read_dynamic(real).defines_versions
-            except Unreadable:
-                self.provides[real] = None
+            info = self.load.reader(real)
+            self.provides[real] = info.defines_versions if info else None
         return self.provides[real]
 
     def gaps(self, path: str, info: DynamicInfo) -> Iterator[Gap]:
@@ -147,6 +145,7 @@ def check(ctx: Context, settings: Settings) -> Iterator[Diagnostic]:
         for gap in examination.gaps(lib.path, lib.info):
             found += 1
             yield examination.diagnostic(gap)
+    infos(ctx).save()
     if not found:
         yield Diagnostic(
             Status.PASS,

@@ -97,7 +97,13 @@ def owner_of(target: TargetFacts, path: str) -> str | None:
         if not path.startswith(site.rstrip(os.sep) + os.sep):
             continue
         entry = os.path.relpath(path, site) + ","
-        for info in Path(site).glob("*.dist-info"):
+        top = re.sub(r"[-_.]+", "_", entry.split(os.sep)[0].split(".")[0]).lower()
+        # The distribution named like the top folder first: usually the one (torchvision/).
+        infos = sorted(
+            Path(site).glob("*.dist-info"),
+            key=lambda i: re.sub(r"[-_.]+", "_", i.name.split("-")[0]).lower() != top,
+        )
+        for info in infos:
             try:
                 record = (info / "RECORD").read_text(errors="replace")
             except OSError:

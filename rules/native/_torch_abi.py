@@ -21,7 +21,7 @@ from devdoctor.api import (
 from ._child import load_in_child
 from ._dynamic import exported, undefined_symbols
 from ._elf import Unreadable
-from ._linkage import linked
+from ._linkage import file_facts, linked
 from ._torch import TORCH_LIBS, Torch, owner_of, paired, pinned_torch, torch_of
 
 # c10::, at::, torch:: (also their vtables and typeinfo): what a build for another torch lacks
@@ -29,7 +29,7 @@ TORCH_SYMBOL = re.compile(r"_Z(?:T[VIS])?N[KVRO]{0,3}(?:3c10|2at|5torch|4c10d)\d
 COMPANIONS = ("torchvision", "torchaudio")
 
 if TYPE_CHECKING:
-    from .torch_extension_abi_mismatch import Settings
+    from ._deferred import ProofSettings as Settings
 
 
 class Mismatch(NamedTuple):
@@ -39,27 +39,41 @@ class Mismatch(NamedTuple):
     pinned: str | None  # the torch its metadata requires, when that is not the installed one
 
 
+def _not_exported(consumer: str, torch_libs: list[str]) -> list[str]:
+    """The torch symbols `consumer` needs that none of torch's libraries exports."""
+    try:
+        needed = set(undefined_symbols(consumer, lambda s: bool(TORCH_SYMBOL.match(s))))
+        for provider in torch_libs:
+            needed -= exported(provider, needed)
+    except Unreadable:
+        return []
+    return sorted(needed)
+
+
 def mismatches(ctx: Context, torch: Torch) -> list[Mismatch]:
     target = ctx.target()
     torch_libs = torch.libraries()
+    torch_dir = os.path.realpath(torch.lib_dir) + os.sep
+    consumers = {
+        lib.realpath: lib.path
+        for lib in linked(ctx)
+        if lib.info is not None
+        and not lib.realpath.startswith(torch_dir)
+        and any(n in TORCH_LIBS for n in lib.info.needed)
+    }
+    # Checked against these exact torch libraries: another torch build means checking again.
+    salt = ";".join(f"{p}:{os.stat(p).st_size}:{os.stat(p).st_mtime_ns}" for p in torch_libs)
+    missing = file_facts(
+        ctx, "torch-symbols", consumers, lambda p: _not_exported(p, torch_libs), salt
+    )
     found: dict[str, Mismatch] = {}
-    for lib in linked(ctx):
-        info = lib.info
-        if info is None or lib.realpath.startswith(os.path.realpath(torch.lib_dir) + os.sep):
-            continue
-        if not any(n in TORCH_LIBS for n in info.needed):
-            continue
-        try:
-            needed = set(undefined_symbols(lib.realpath, lambda s: bool(TORCH_SYMBOL.match(s))))
-            for provider in torch_libs:
-                needed -= exported(provider, needed)
-        except Unreadable:
-            continue
-        if needed:
-            dist = owner_of(target, lib.path) or os.path.basename(os.path.dirname(lib.path))
+    for real, symbols in missing.items():
+        if symbols:
+            path = consumers[real]
+            dist = owner_of(target, path) or os.path.basename(os.path.dirname(path))
             entry = found.setdefault(dist, Mismatch(dist, [], [], None))
-            entry.libraries.append(lib.realpath)
-            entry.missing.extend(sorted(needed))
+            entry.libraries.append(real)
+            entry.missing.extend(symbols)
     for name in COMPANIONS:
         pin = pinned_torch(target, name)
         if pin and pin != torch.version and pin != torch.public:

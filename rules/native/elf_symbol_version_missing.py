@@ -43,23 +43,14 @@ Safe: one variable persisted for the environment (`--target`), proven in a new p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from devdoctor.api import (
     FixAvailability,
     Rule,
     Scope,
     Signature,
-    setting,
 )
 
-from ._deferred import deferred
-
-
-@dataclass(frozen=True)
-class Settings:
-    child_timeout: float = setting(30.0, "seconds the proof in a new process may take")
-
+from ._deferred import ProofSettings, deferred
 
 check, fix_from_log = deferred("_symbol_versions")
 
@@ -84,6 +75,6 @@ RULE = Rule(
             before_required=False,
         ),
     ),
-    settings=Settings,
+    settings=ProofSettings,
     fix_from_log=fix_from_log,
 )

@@ -39,19 +39,11 @@ removes the link, the folder and the variables.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from devdoctor.api import FixAvailability, Rule, Scope, Signature
 
-from devdoctor.api import FixAvailability, Rule, Scope, Signature, setting
+from ._deferred import ProofSettings, deferred
 
-from ._deferred import deferred
-
-
-@dataclass(frozen=True)
-class Settings:
-    child_timeout: float = setting(30.0, "seconds the proof in a new process may take")
-
-
-check, fix_from_log = deferred("_libcuda")
+check, fix_from_log = deferred("_libcuda", needs_libraries=False)  # the driver is not there
 
 
 RULE = Rule(
@@ -82,6 +74,6 @@ RULE = Rule(
             "object file'); devdoctor check libcuda-unversioned-missing looks at the files",
         ),
     ),
-    settings=Settings,
+    settings=ProofSettings,
     fix_from_log=fix_from_log,
 )

@@ -37,23 +37,14 @@ the previous version.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from devdoctor.api import (
     FixAvailability,
     Rule,
     Scope,
     Signature,
-    setting,
 )
 
-from ._deferred import deferred
-
-
-@dataclass(frozen=True)
-class Settings:
-    child_timeout: float = setting(60.0, "seconds the proof in a new process may take")
-
+from ._deferred import ProofSettings, deferred
 
 check, fix_from_log = deferred("_numpy_abi")
 
@@ -100,6 +91,6 @@ RULE = Rule(
             "a module compiled against NumPy 1.x is imported under NumPy 2",
         ),
     ),
-    settings=Settings,
+    settings=ProofSettings,
     fix_from_log=fix_from_log,
 )

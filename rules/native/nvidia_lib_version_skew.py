@@ -40,27 +40,19 @@ removes it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from devdoctor.api import (
     FixAvailability,
     Rule,
     Scope,
     Signature,
-    setting,
 )
 
-from ._deferred import deferred
+from ._deferred import ProofSettings, deferred
 
 CUDA_LIBS = (
     r"lib(?:nvJitLink|cublas(?:Lt)?|cudnn\w{0,24}|cusparse(?:Lt)?|cusolver|cufft|curand|nccl|"
     r"cudart|nvrtc|cupti|nvToolsExt)\.so\.\d{1,3}"
 )
-
-
-@dataclass(frozen=True)
-class Settings:
-    child_timeout: float = setting(30.0, "seconds the proof in a new process may take")
 
 
 check, fix_from_log = deferred("_cuda_shadow")
@@ -102,6 +94,6 @@ RULE = Rule(
     check=check,
     fix_availability=FixAvailability.SOMETIMES,
     signatures=SIGNATURES,
-    settings=Settings,
+    settings=ProofSettings,
     fix_from_log=fix_from_log,
 )

@@ -41,11 +41,10 @@ to the exact previous version.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-from devdoctor.api import FixAvailability, Rule, Scope, Signature, setting
+from devdoctor.api import FixAvailability, Rule, Scope, Signature
 
-from ._deferred import deferred
+from ._deferred import ProofSettings, deferred
 
 # What the system gives the GUI build's Qt and highgui; the headless build needs none of them.
 GUI_LIBS = (
@@ -60,11 +59,6 @@ GUI_LIBS = (
     "libfontconfig.so.1",
     "libX11.so.6",
 )
-
-
-@dataclass(frozen=True)
-class Settings:
-    child_timeout: float = setting(60.0, "seconds the proof in a new process may take")
 
 
 check, fix_from_log = deferred("_opencv")
@@ -113,6 +107,6 @@ RULE = Rule(
             "devdoctor check opencv-gui-build-headless",
         ),
     ),
-    settings=Settings,
+    settings=ProofSettings,
     fix_from_log=fix_from_log,
 )

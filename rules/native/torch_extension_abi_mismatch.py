@@ -40,24 +40,16 @@ the previous version.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from devdoctor.api import (
     FixAvailability,
     Rule,
     Scope,
     Signature,
-    setting,
 )
 
-from ._deferred import deferred
+from ._deferred import ProofSettings, deferred
 
 # c10::, at::, torch:: (also their vtables and typeinfo): what a build for another torch lacks
-
-
-@dataclass(frozen=True)
-class Settings:
-    child_timeout: float = setting(60.0, "seconds the proof in a new process may take")
 
 
 check, fix_from_log = deferred("_torch_abi")
@@ -97,6 +89,6 @@ RULE = Rule(
             "torchvision's compiled ops do not match torch",
         ),
     ),
-    settings=Settings,
+    settings=ProofSettings,
     fix_from_log=fix_from_log,
 )

@@ -108,4 +108,4 @@ def test_found_fixed_and_undone(cli: Runner, numpy2_venv: Path, tmp_path: Path) 
 
 def test_numpy2_builds_and_numpy1_environments_pass(cli: Runner, user_venv: Path) -> None:
     ran = cli("check", "numpy2-abi-break", "--python", str(user_venv / "bin" / "python"))
-    assert ran.code == 0 and "numpy is not installed" in ran.out
+    assert ran.code == 0 and "no compiled libraries in this environment" in ran.out

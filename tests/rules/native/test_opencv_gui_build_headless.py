@@ -91,7 +91,7 @@ def test_swapped_to_headless_and_back(
 
 def test_headless_and_no_opencv_pass(cli: Runner, user_venv: Path) -> None:
     ran = cli("check", "DD108", "--python", str(user_venv / "bin" / "python"))
-    assert ran.code == 0 and "no GUI build" in ran.out
+    assert ran.code == 0 and "no compiled libraries in this environment" in ran.out
 
 
 def test_a_bare_missing_libgl_is_only_possible(cli: Runner, tmp_path: Path) -> None:

@@ -119,4 +119,4 @@ def test_without_torch_it_passes(cli: Runner, user_venv: Path) -> None:
     ran = cli(
         "check", "torch-extension-abi-mismatch", "--python", str(user_venv / "bin" / "python")
     )
-    assert ran.code == 0 and "torch is not installed" in ran.out
+    assert ran.code == 0 and "no compiled libraries in this environment" in ran.out
