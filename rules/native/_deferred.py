@@ -31,9 +31,8 @@ def deferred(module: str, needs_libraries: bool = True) -> tuple[Any, Any]:
 
     def check(ctx: Context, settings: Any) -> Iterator[Diagnostic]:
         with contextlib.suppress(TargetError):  # the examination says why it cannot look
-            if needs_libraries and not libraries(
-                ctx
-            ):  # a plain venv: nothing to read, nothing to import
+            # A plain venv: nothing to read, nothing to import.
+            if needs_libraries and not libraries(ctx):
                 yield Diagnostic(Status.PASS, "no compiled libraries in this environment")
                 return
         yield from examination().check(ctx, settings)
