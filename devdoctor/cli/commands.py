@@ -74,12 +74,15 @@ def open_session(
 
 def _ignored(reg: registry.Registry, config: config_mod.Config) -> list[str]:
     """Rules left out by `ignore`, with the reasons given: a quiet check says what it skipped."""
-    said = [
-        f"{rule.code}" + (f" — {reason}" if reason else "")
-        for ref, reason in config.ignore.items()
-        for rule in reg.matching(ref)
-    ]
-    return [f"{len(said)} ignored: {'; '.join(said)}"] if said else []
+    said, count = [], 0
+    for ref, reason in config.ignore.items():
+        matched = reg.matching(ref)
+        if not matched:
+            continue
+        count += len(matched)
+        name = matched[0].code if len(matched) == 1 else f"{ref} ({len(matched)} rules)"
+        said.append(name + (f" — {reason}" if reason else ""))
+    return [f"{count} ignored: {'; '.join(said)}"] if said else []
 
 
 def load_config() -> config_mod.Config:
