@@ -90,9 +90,8 @@ def main() -> None:
         medians = {name: statistics.median(t) * 1000 for name, t in times.items()}
         for name, ms in medians.items():
             print(f"{name}: {ms:.0f} ms")
-        print(
-            f"whole check / hf env: {medians['devdoctor check (offline)'] / medians['hf env']:.2f}x (goal <= 0.5x)"
-        )
+        ratio = medians["devdoctor check (offline)"] / medians["hf env"]
+        print(f"whole check / hf env: {ratio:.2f}x (goal <= 0.5x)")
         if args.baseline:
             extra = medians["devdoctor check (offline)"] - medians["baseline check (offline)"]
             print(f"whole check - baseline: {extra:+.0f} ms (goal <= +50 ms)")
