@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from devdoctor import __version__ as VERSION
 from devdoctor.core import git
+from devdoctor.core.child import run_script
 from devdoctor.core.context import Context, ProcessInfo, Repository
 from devdoctor.core.fix import (
     Applicability,
@@ -64,6 +65,21 @@ def persisted_env(ctx: Context) -> list[Held]:
         return list(persist.held(ctx.location, ctx.env, files))
 
     return ctx.memo("persisted_env", compute)
+
+
+def effective_env(ctx: Context) -> dict[str, str]:
+    """The environment a new process of the examined interpreter gets: this one, with what
+    devdoctor persisted for that environment's activation applied when it is not active."""
+    env = dict(ctx.env)
+    prefix = ctx.location.prefix
+    for held in persisted_env(ctx):
+        if held.location.prefix != prefix or prefix is None:
+            continue
+        for change in held.changes:
+            if change.value and change.value in env.get(change.name, "").split(":"):
+                continue  # active already
+            change.applied_to(env)
+    return env
 
 
 BLOCK_MARKER = b"# >>> devdoctor >>>"
@@ -126,10 +142,12 @@ __all__ = [
     "Status",
     "TargetError",
     "TargetFacts",
+    "effective_env",
     "git",
     "journal_field",
     "journal_path",
     "persisted_env",
+    "run_script",
     "setting",
     "write_private",
 ]

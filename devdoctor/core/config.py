@@ -12,7 +12,7 @@ from typing import Any
 from devdoctor.errors import UsageError
 
 DEFAULT_TIMEOUT = 10.0
-KNOWN_KEYS = {"select", "ignore", "timeout", "hook_timeout", "rules"}
+KNOWN_KEYS = {"select", "ignore", "timeout", "hook_timeout", "rules", "system_root"}
 DEFAULT_HOOK_TIMEOUT = 2.0
 
 
@@ -23,6 +23,9 @@ class Config:
     timeout: float = DEFAULT_TIMEOUT
     hook_timeout: float = DEFAULT_HOOK_TIMEOUT  # the whole `hook run`
     rules: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # per-rule settings
+    # Where /proc, /dev and /sys are read from: "/" on a machine, a tree of real samples in
+    # tests (the only indirection the GPU family has).
+    system_root: str = "/"
     sources: tuple[str, ...] = ()
 
 
@@ -77,6 +80,11 @@ def _merge(config: Config, table: Mapping[str, Any], where: str) -> Config:
     for key in ("timeout", "hook_timeout"):
         if key in table:
             changes[key] = parse_timeout(where, table[key])
+    if "system_root" in table:
+        root = table["system_root"]
+        if not isinstance(root, str) or not root.startswith("/"):
+            raise UsageError(f"{where}: 'system_root' must be an absolute path")
+        changes["system_root"] = root
     if "rules" in table:
         rules = table["rules"]
         if not isinstance(rules, dict) or not all(isinstance(v, dict) for v in rules.values()):
@@ -124,6 +132,8 @@ def load(cwd: Path, env: Mapping[str, str], user_file: Path) -> Config:
             raise UsageError(
                 f"DEVDOCTOR_TIMEOUT={env['DEVDOCTOR_TIMEOUT']!r}: a number of seconds, please"
             ) from None
+    if env.get("DEVDOCTOR_SYSTEM_ROOT"):
+        overrides["system_root"] = env["DEVDOCTOR_SYSTEM_ROOT"]
     if overrides:
         config = _merge(config, overrides, "DEVDOCTOR_* environment")
     return config

@@ -116,6 +116,10 @@ class Context:
                 self._cache[key] = compute()
             return cast(T, self._cache[key])
 
+    def system_path(self, path: str) -> Path:
+        """A system file (/proc/..., /dev/...) under the configured system root."""
+        return Path(self.config.system_root) / path.lstrip("/")
+
     @property
     def location(self) -> target_mod.Location:
         return self.memo("location", lambda: target_mod.locate(self.python, self.env))

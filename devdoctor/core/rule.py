@@ -80,7 +80,8 @@ class Signature:
     block, see `devdoctor/logs/incidents.py`) — a generic network error counts for the hub
     only when its traceback names the hub. `unless`: found on the matched line, it is another
     problem (a network error naming another host). `certain=False`: the text is only probably
-    this problem; `to_tell` (formatted with the facts) says how to tell.
+    this problem; `to_tell` (formatted with the facts) says how to tell. `accept(facts)`:
+    False rejects a match whose figures say it is another problem.
     """
 
     hint: str | tuple[str, ...]
@@ -94,6 +95,8 @@ class Signature:
     unless: str = ""
     certain: bool = True
     to_tell: str = ""
+    # Facts a pattern cannot weigh (numbers: "reserved but unallocated" against the request).
+    accept: Callable[[Mapping[str, str]], bool] | None = None
 
     @property
     def hints(self) -> tuple[str, ...]:

@@ -101,6 +101,8 @@ class _Compiled:
                 facts[self.signature.before] = token
             elif self.signature.before_required:
                 return None
+        if self.signature.accept is not None and not self.signature.accept(facts):
+            return None
         return facts
 
 

@@ -4,8 +4,9 @@ devdoctor's own process."""
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Mapping, Sequence
+
+from devdoctor.api import run_script
 
 # Runs in the target interpreter: the usual heavy imports, then each library, in that order.
 _LOADER = r"""
@@ -35,36 +36,6 @@ if wrong:
 """
 
 
-def _run(
-    python: str,
-    script: str,
-    args: Sequence[str],
-    env: Mapping[str, str],
-    timeout: float,
-    clean: bool = False,
-) -> str | None:
-    """None when the script exits 0 (and, with `clean`, prints no NumPy 1.x warning)."""
-    try:
-        proc = subprocess.run(
-            [python, "-c", script, *args],
-            env=dict(env),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            stdin=subprocess.DEVNULL,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return f"the test process did not finish in {timeout:g} s"
-    except OSError as exc:
-        return f"cannot start {python}: {exc.strerror}"
-    lines = proc.stderr.strip().splitlines()
-    warned = clean and any("compiled using NumPy 1.x" in line for line in lines)
-    if proc.returncode == 0 and not warned:
-        return None
-    return lines[-1] if lines else f"exit code {proc.returncode}"
-
-
 def load_in_child(
     python: str,
     env: Mapping[str, str],
@@ -73,7 +44,7 @@ def load_in_child(
     timeout: float,
 ) -> str | None:
     """None when every library loads in a new process with `env`; else what went wrong."""
-    return _run(python, _LOADER, [",".join(imports), *libraries], env, timeout)
+    return run_script(python, _LOADER, [",".join(imports), *libraries], env, timeout)
 
 
 def import_in_child(
@@ -81,7 +52,7 @@ def import_in_child(
 ) -> str | None:
     """None when every module imports cleanly in a new process with `env` (a warning printed
     on the way, like NumPy's "compiled using NumPy 1.x", counts as failing); else why."""
-    return _run(python, _IMPORTER, modules, env, timeout, clean=True)
+    return run_script(python, _IMPORTER, modules, env, timeout, "compiled using NumPy 1.x")
 
 
 def loads_from_in_child(
@@ -89,4 +60,4 @@ def loads_from_in_child(
 ) -> str | None:
     """None when loading `library` in a new process maps exactly the `expected` files for its
     dependencies (the real loader's choice, read from /proc/self/maps); else why not."""
-    return _run(python, _MAPPED, [library, *expected], env, timeout)
+    return run_script(python, _MAPPED, [library, *expected], env, timeout)

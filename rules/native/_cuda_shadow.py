@@ -15,10 +15,11 @@ from devdoctor.api import (
     Fix,
     Status,
     TargetError,
+    effective_env,
 )
 
 from ._child import loads_from_in_child
-from ._linkage import Linked, examined_env, infos, linked, loader
+from ._linkage import Linked, infos, linked, loader
 from ._loader import Resolved
 
 if TYPE_CHECKING:
@@ -94,7 +95,7 @@ def _fix(ctx: Context, found: list[Shadow], settings: Settings) -> Fix:
 
 def check(ctx: Context, settings: Settings) -> Iterator[Diagnostic]:
     try:
-        found = shadows(ctx, examined_env(ctx))
+        found = shadows(ctx, effective_env(ctx))
     except TargetError as exc:
         yield Diagnostic(Status.SKIP, f"cannot examine the environment: {exc}")
         return
@@ -124,7 +125,7 @@ def check(ctx: Context, settings: Settings) -> Iterator[Diagnostic]:
 
 def fix_from_log(ctx: Context, facts: Mapping[str, Any], settings: Settings) -> Fix | None:
     try:
-        found = shadows(ctx, examined_env(ctx))
+        found = shadows(ctx, effective_env(ctx))
     except TargetError:
         return None
     return _fix(ctx, found, settings) if found else None

@@ -18,11 +18,12 @@ from devdoctor.api import (
     LinkEdit,
     Status,
     TargetError,
+    effective_env,
 )
 
 from ._child import load_in_child
 from ._dynamic import DynamicInfo
-from ._linkage import examined_env, infos, linked, loader
+from ._linkage import infos, linked, loader
 
 if TYPE_CHECKING:
     from ._deferred import ProofSettings as Settings
@@ -89,7 +90,7 @@ def _fix(ctx: Context, driver: str, settings: Settings) -> Fix:
 
 def check(ctx: Context, settings: Settings) -> Iterator[Diagnostic]:
     try:
-        env = examined_env(ctx)
+        env = effective_env(ctx)
         driver = find(ctx, env, "libcuda.so.1")
         if driver is None:
             yield Diagnostic(Status.PASS, "no NVIDIA driver library (libcuda.so.1) here")
@@ -122,7 +123,7 @@ def check(ctx: Context, settings: Settings) -> Iterator[Diagnostic]:
 
 def fix_from_log(ctx: Context, facts: Mapping[str, Any], settings: Settings) -> Fix | None:
     try:
-        env = examined_env(ctx)
+        env = effective_env(ctx)
         driver = find(ctx, env, "libcuda.so.1")
         if driver is None or find(ctx, env, "libcuda.so"):
             return None

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from devdoctor.api import Context, persisted_env, write_private
+from devdoctor.api import Context, write_private
 
 from ._dynamic import DynamicInfo, read_dynamic
 from ._elf import Unreadable
@@ -112,21 +112,6 @@ def loader(ctx: Context, env: dict[str, str] | None = None) -> Loader:
     bits = exe.bits if exe else 64
     env = env if env is not None else dict(ctx.env)
     return Loader(env, machine, bits, exe, python, reader=cache.get)
-
-
-def examined_env(ctx: Context) -> dict[str, str]:
-    """The environment a new process of the examined interpreter gets: this one, with what
-    devdoctor persisted for that environment's activation applied when it is not active."""
-    env = dict(ctx.env)
-    prefix = ctx.location.prefix
-    for held in persisted_env(ctx):
-        if held.location.prefix != prefix or prefix is None:
-            continue
-        for change in held.changes:
-            if change.value and change.value in env.get(change.name, "").split(":"):
-                continue  # active already
-            change.applied_to(env)
-    return env
 
 
 def file_facts(

@@ -16,10 +16,11 @@ from devdoctor.api import (
     PackageSwap,
     Status,
     TargetError,
+    effective_env,
 )
 
 from ._child import import_in_child
-from ._linkage import examined_env, infos, linked, loader, unresolved
+from ._linkage import infos, linked, loader, unresolved
 
 if TYPE_CHECKING:
     from ._deferred import ProofSettings as Settings
@@ -47,7 +48,7 @@ PACKAGES = {
 def missing(ctx: Context) -> list[tuple[str, str]]:
     """(library, needed by) the cv2 libraries' closure lacks."""
     sites = [os.path.join(s, "cv2") + os.sep for s in ctx.target().site_packages]
-    load = loader(ctx, examined_env(ctx))
+    load = loader(ctx, effective_env(ctx))
     found: dict[str, str] = {}
     for lib in linked(ctx):
         if lib.info and lib.path.startswith(tuple(sites)):

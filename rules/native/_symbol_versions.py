@@ -15,12 +15,13 @@ from devdoctor.api import (
     Fix,
     Status,
     TargetError,
+    effective_env,
 )
 
 from ._child import load_in_child
 from ._dynamic import DynamicInfo, read_dynamic
 from ._elf import Unreadable
-from ._linkage import examined_env, infos, linked, loader
+from ._linkage import infos, linked, loader
 from ._loader import Loader, Resolved
 
 CXX_RUNTIME = ("libstdc++.so", "libgcc_s.so")
@@ -133,7 +134,7 @@ class Examination:
 def check(ctx: Context, settings: Settings) -> Iterator[Diagnostic]:
     try:
         libs = linked(ctx)
-        load = loader(ctx, examined_env(ctx))
+        load = loader(ctx, effective_env(ctx))
     except TargetError as exc:
         yield Diagnostic(Status.SKIP, f"cannot examine the environment: {exc}")
         return
@@ -160,7 +161,7 @@ def fix_from_log(ctx: Context, facts: Mapping[str, Any], settings: Settings) -> 
         return None
     try:
         info = read_dynamic(path)
-        load = loader(ctx, examined_env(ctx))
+        load = loader(ctx, effective_env(ctx))
     except (Unreadable, TargetError):
         return None
     examination = Examination(ctx, settings, load)
