@@ -38,7 +38,7 @@ from devdoctor.redact import HF_TOKEN_PATTERN
 if TYPE_CHECKING:
     from devdoctor.fixes.links import LinkEdit
     from devdoctor.fixes.persist import Held
-    from devdoctor.fixes.swap import PackageSwap
+    from devdoctor.fixes.swap import PackageAdd, PackageRemove, PackageSwap
 
 T = TypeVar("T")
 
@@ -131,7 +131,9 @@ __all__ = [
     "Fix",
     "FixAvailability",
     "LinkEdit",
+    "PackageAdd",
     "PackageEdit",
+    "PackageRemove",
     "PackageSwap",
     "ProcessInfo",
     "Repository",
@@ -159,8 +161,8 @@ def __getattr__(name: str) -> object:
         from devdoctor.fixes.links import LinkEdit
 
         return LinkEdit
-    if name == "PackageSwap":
-        from devdoctor.fixes.swap import PackageSwap
+    if name in ("PackageSwap", "PackageAdd", "PackageRemove"):
+        from devdoctor.fixes import swap
 
-        return PackageSwap
+        return getattr(swap, name)
     raise AttributeError(name)

@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +93,11 @@ json.dump({
     "is_venv": getattr(sys, "base_prefix", sys.prefix) != sys.prefix,
     "is_conda": os.path.isdir(os.path.join(sys.prefix, "conda-meta")),
     "distributions": sorted(dists, key=lambda d: d["name"].lower()),
+    "sys_path": [p for p in sys.path if p],
+    "user_site": site.getusersitepackages() if hasattr(site, "getusersitepackages") else None,
+    "enable_user_site": bool(site.ENABLE_USER_SITE),
+    "paths": {k: v for k, v in __import__("sysconfig").get_paths().items()
+              if k in ("include", "stdlib", "scripts")},
 }, sys.stdout)
 """
 
@@ -231,6 +236,10 @@ class TargetFacts:
     is_venv: bool
     is_conda: bool
     distributions: tuple[Distribution, ...]
+    sys_path: tuple[str, ...] = ()  # in order, without the script's folder
+    user_site: str | None = None  # whether it exists or not
+    enable_user_site: bool = False  # as the interpreter decides it, environment aside (-E)
+    paths: Mapping[str, str] = field(default_factory=dict)  # sysconfig: include, stdlib, scripts
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> TargetFacts:
@@ -251,6 +260,10 @@ class TargetFacts:
                 Distribution(str(d["name"]), str(d["version"]))
                 for d in data.get("distributions") or ()
             ),
+            sys_path=tuple(str(p) for p in data.get("sys_path") or ()),
+            user_site=data.get("user_site") or None,
+            enable_user_site=bool(data.get("enable_user_site")),
+            paths={str(k): str(v) for k, v in (data.get("paths") or {}).items()},
         )
 
     def version_of(self, name: str) -> str | None:

@@ -190,6 +190,8 @@ class PackageEdit:
     after: str | None
     pulled_in: tuple[str, ...] = ()  # what installing it added; undo says they remain
     index_url: str = ""  # an extra index (PyTorch's builds per CUDA flavour live there)
+    spec: str = ""  # a version range to install instead of `after` ("<0.26"); `after` is then
+    # what it installed, for the journal
 
     def installed(self) -> str | None:
         out = subprocess.run(
@@ -202,7 +204,10 @@ class PackageEdit:
         return out or None
 
     def command(self) -> list[str]:
-        spec = f"{self.name}=={self.after}" if self.after else self.name
+        if self.spec:
+            spec = f"{self.name}{self.spec}"
+        else:
+            spec = f"{self.name}=={self.after}" if self.after else self.name
         index = ["--extra-index-url", self.index_url] if self.index_url else []
         return [self.python, "-m", "pip", "install", *([] if self.after else ["-U"]), *index, spec]
 
@@ -214,9 +219,8 @@ class PackageEdit:
         return text
 
     def preview(self) -> str:
-        return (
-            f"{self.name}: {self.before or 'any version'} -> {self.after or 'the newest release'}\n"
-        )
+        after = (self.spec and f"the newest {self.spec}") or self.after or "the newest release"
+        return f"{self.name}: {self.before or 'any version'} -> {after}\n"
 
     def conflict(self) -> str | None:
         if self.before is None:
@@ -248,7 +252,8 @@ class PackageEdit:
             last = (proc.stderr.strip().splitlines() or ["pip failed"])[-1]
             raise EditFailed(f"{shlex.join(self.command())}: {last}")
         added = tuple(sorted(self.distributions() - had - {self.name.lower()}))
-        return PackageEdit(self.python, self.name, self.before, self.after, added, self.index_url)
+        after = self.installed() if self.spec else self.after
+        return PackageEdit(self.python, self.name, self.before, after, added, self.index_url)
 
     def inverse(self) -> PackageEdit:
         return PackageEdit(
@@ -292,6 +297,8 @@ BUILTIN_KINDS = {
     "link": "devdoctor.fixes.links:LinkEdit",
     "package": "devdoctor.fixes.edits:PackageEdit",
     "package-swap": "devdoctor.fixes.swap:PackageSwap",
+    "package-add": "devdoctor.fixes.swap:PackageAdd",
+    "package-remove": "devdoctor.fixes.swap:PackageRemove",
     "ref": "devdoctor.rules.git._history:RefEdit",
     "rewrite": "devdoctor.rules.git._history:RewriteEdit",
 }

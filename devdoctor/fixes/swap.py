@@ -1,6 +1,6 @@
-"""Replace one distribution by another that installs the same modules (opencv-python by
-opencv-python-headless): both cannot stay, since each overwrites the other's files. Undone by
-the swap back, to the exact versions."""
+"""Package edits beyond a version change: replace one distribution by another that installs
+the same modules (opencv-python by opencv-python-headless: both cannot stay, since each
+overwrites the other's files), add one that was missing, remove one. Each is undone exactly."""
 
 from __future__ import annotations
 
@@ -96,3 +96,119 @@ class PackageSwap:
             journal_field(data["install"], DISTRIBUTION, "distribution"),
             journal_field(data["install_version"], VERSION, "version"),
         )
+
+
+@dataclass(frozen=True)
+class PackageAdd:
+    """Install a distribution that is not installed (`spec`: a range such as `<4,>=2`); undone
+    by uninstalling exactly what it installed."""
+
+    kind: ClassVar[str] = "package-add"
+    python: str
+    name: str
+    spec: str = ""
+    installed: str | None = None  # what the install gave, for the journal
+
+    def command(self) -> list[str]:
+        return [self.python, "-m", "pip", "install", f"{self.name}{self.spec}"]
+
+    def describe(self) -> str:
+        return "run " + shlex.join(self.command())
+
+    def preview(self) -> str:
+        return f"{self.name}: (absent) -> the newest {self.spec or 'release'}\n"
+
+    def conflict(self) -> str | None:
+        now = PackageEdit(self.python, self.name, None, None).installed()
+        return f"{self.name} {now} is installed now" if now else None
+
+    def apply(self) -> PackageAdd:
+        _pip(self.command())
+        got = PackageEdit(self.python, self.name, None, None).installed()
+        return PackageAdd(self.python, self.name, self.spec, got)
+
+    def inverse(self) -> PackageRemove:
+        return PackageRemove(self.python, self.name, self.installed or "")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "python": self.python,
+            "name": self.name,
+            "spec": self.spec,
+            "installed": self.installed,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PackageAdd:
+        python = _interpreter(data["python"])
+        installed = data.get("installed")
+        return cls(
+            python,
+            journal_field(data["name"], DISTRIBUTION, "distribution"),
+            journal_field(data.get("spec") or "==0", r"[<>=!~,.\w*+ -]{1,128}", "range")
+            if data.get("spec")
+            else "",
+            None if installed is None else journal_field(installed, VERSION, "version"),
+        )
+
+
+@dataclass(frozen=True)
+class PackageRemove:
+    """Uninstall one version of a distribution; undone by installing that version again."""
+
+    kind: ClassVar[str] = "package-remove"
+    python: str
+    name: str
+    version: str
+
+    def command(self) -> list[str]:
+        return [self.python, "-m", "pip", "uninstall", "-y", self.name]
+
+    def describe(self) -> str:
+        return "run " + shlex.join(self.command())
+
+    def preview(self) -> str:
+        return f"{self.name}: {self.version} -> (removed)\n"
+
+    def conflict(self) -> str | None:
+        now = PackageEdit(self.python, self.name, None, None).installed()
+        return None if now == self.version else f"{self.name} is {now or 'absent'} now"
+
+    def apply(self) -> None:
+        _pip(self.command())
+
+    def inverse(self) -> PackageAdd:
+        return PackageAdd(self.python, self.name, f"=={self.version}", self.version)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "python": self.python,
+            "name": self.name,
+            "version": self.version,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PackageRemove:
+        return cls(
+            _interpreter(data["python"]),
+            journal_field(data["name"], DISTRIBUTION, "distribution"),
+            journal_field(data["version"], VERSION, "version"),
+        )
+
+
+def _pip(command: list[str]) -> None:
+    proc = subprocess.run(
+        command, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL
+    )
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["pip failed"])[-1]
+        raise EditFailed(f"{shlex.join(command)}: {last}")
+
+
+def _interpreter(value: Any) -> str:
+    python = journal_path(value, "interpreter")
+    if not python.name.startswith("python"):
+        raise ValueError(f"journal entry: {python} is not a Python interpreter")
+    return str(python)
