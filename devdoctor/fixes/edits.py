@@ -168,9 +168,10 @@ def _unb64(text: Any) -> bytes | None:
     return base64.b64decode(text, validate=True)
 
 
-_NAMES = (
-    "import importlib.metadata as m\n"
-    "print(' '.join(sorted({(d.metadata['Name'] or '').lower() for d in m.distributions()})))"
+_NAMES = (  # PEP 503 names: an upgrade that respells its name is not a new package
+    "import importlib.metadata as m, re\n"
+    "print(' '.join(sorted({re.sub(r'[-_.]+', '-', d.metadata['Name'] or '').lower() "
+    "for d in m.distributions()})))"
 )
 _VERSION = (
     "import importlib.metadata as m, sys\ntry:\n    print(m.version(sys.argv[1]))\n"
@@ -251,7 +252,8 @@ class PackageEdit:
         if proc.returncode != 0:
             last = (proc.stderr.strip().splitlines() or ["pip failed"])[-1]
             raise EditFailed(f"{shlex.join(self.command())}: {last}")
-        added = tuple(sorted(self.distributions() - had - {self.name.lower()}))
+        own = re.sub(r"[-_.]+", "-", self.name).lower()
+        added = tuple(sorted(self.distributions() - had - {own}))
         after = self.installed() if self.spec else self.after
         return PackageEdit(self.python, self.name, self.before, after, added, self.index_url)
 
