@@ -36,7 +36,7 @@ from devdoctor.private import write_private
 from devdoctor.redact import HF_TOKEN_PATTERN
 
 if TYPE_CHECKING:
-    from devdoctor.fixes.links import LinkEdit
+    from devdoctor.fixes.links import LinkEdit, MoveEdit
     from devdoctor.fixes.persist import Held
     from devdoctor.fixes.swap import PackageAdd, PackageRemove, PackageSwap
 
@@ -131,6 +131,7 @@ __all__ = [
     "Fix",
     "FixAvailability",
     "LinkEdit",
+    "MoveEdit",
     "PackageAdd",
     "PackageEdit",
     "PackageRemove",
@@ -157,10 +158,10 @@ __all__ = [
 
 def __getattr__(name: str) -> object:
     """Edit kinds few rules use, imported when one asks (every rule imports this module)."""
-    if name == "LinkEdit":
-        from devdoctor.fixes.links import LinkEdit
+    if name in ("LinkEdit", "MoveEdit"):
+        from devdoctor.fixes import links
 
-        return LinkEdit
+        return getattr(links, name)
     if name in ("PackageSwap", "PackageAdd", "PackageRemove"):
         from devdoctor.fixes import swap
 

@@ -155,6 +155,10 @@ def _named(python: str, env: Mapping[str, str]) -> Location:
     found = shutil.which(python, path=env.get("PATH")) if os.sep not in python else python
     if found and os.path.isdir(found):
         found = _python_in(Path(found))
+    if found and os.path.islink(found) and not os.path.exists(found):
+        prefix = Path(os.path.abspath(found)).parent.parent
+        if (prefix / "pyvenv.cfg").is_file():  # a venv whose base is gone: DD504 explains it
+            return Location(os.path.abspath(found), prefix, "venv", "--python")
     if not found or not os.access(found, os.X_OK) or os.path.isdir(found):
         raise UsageError(f"--python {python}: no such interpreter")
     names = {os.path.basename(found), os.path.basename(os.path.realpath(found))}

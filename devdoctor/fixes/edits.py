@@ -297,6 +297,7 @@ class PackageEdit:
 BUILTIN_KINDS = {
     "file": "devdoctor.fixes.edits:FileEdit",
     "link": "devdoctor.fixes.links:LinkEdit",
+    "move": "devdoctor.fixes.links:MoveEdit",
     "package": "devdoctor.fixes.edits:PackageEdit",
     "package-swap": "devdoctor.fixes.swap:PackageSwap",
     "package-add": "devdoctor.fixes.swap:PackageAdd",

@@ -73,3 +73,43 @@ class LinkEdit:
             return None if value is None else str(journal_path(value, "link target"))
 
         return cls(journal_path(data["path"]), target(data["before"]), target(data["after"]))
+
+
+@dataclass(frozen=True)
+class MoveEdit:
+    """Move a file or folder aside (into a folder devdoctor owns, on the same file system, so
+    the move is one rename); undone by moving it back."""
+
+    kind: ClassVar[str] = "move"
+    source: Path
+    target: Path
+
+    def describe(self) -> str:
+        return f"move {self.source} to {self.target}"
+
+    def preview(self) -> str:
+        return f"{self.source} -> {self.target}\n"
+
+    def conflict(self) -> str | None:
+        if not os.path.lexists(self.source):
+            return f"{self.source} is gone"
+        if os.path.lexists(self.target):
+            return f"{self.target} exists already"
+        return None
+
+    def apply(self) -> None:
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(self.source, self.target)
+        if self.source.parent.name.startswith(".devdoctor"):  # ours: gone once empty
+            with contextlib.suppress(OSError):
+                self.source.parent.rmdir()
+
+    def inverse(self) -> MoveEdit:
+        return MoveEdit(self.target, self.source)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "source": str(self.source), "target": str(self.target)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> MoveEdit:
+        return cls(journal_path(data["source"]), journal_path(data["target"]))

@@ -41,16 +41,22 @@ def _read(info: Path, folder: str) -> Dist | None:
     return Dist(name, canonical(name), message.get("Version", ""), requires, folder, str(info))
 
 
+def read_folder(folder: str) -> list[Dist]:
+    """The distributions installed in one site directory."""
+    return [d for info in sorted(Path(folder).glob("*.dist-info")) if (d := _read(info, folder))]
+
+
 def distributions(ctx: Context) -> dict[str, Dist]:
     """key -> the distribution Python would import (the first on sys.path wins)."""
 
     def compute() -> dict[str, Dist]:
         found: dict[str, Dist] = {}
-        for folder in ctx.target().site_packages:
-            for info in sorted(Path(folder).glob("*.dist-info")):
-                dist = _read(info, folder)
-                if dist and dist.key not in found:
-                    found[dist.key] = dist
+        target = ctx.target()
+        order = {folder: n for n, folder in enumerate(target.sys_path)}
+        # In import order: the user site comes before the environment's own.
+        for folder in sorted(target.site_packages, key=lambda f: order.get(f, len(order))):
+            for dist in read_folder(folder):
+                found.setdefault(dist.key, dist)
         return found
 
     return ctx.memo("python.distributions", compute)

@@ -201,6 +201,12 @@ RULE = Rule(
             r"(?P<name>[\w.-]{1,128}) (?P<installed>[\w.+!-]{1,64}) which is incompatible",
             "{name} {installed} does not meet {requirement}",
         ),
+        Signature(
+            "requires",
+            r"requires (?P<name>[\w.-]{1,128})(?P<requirement>[^,\s]{0,128}), which is not "
+            r"installed",
+            "{name} is required but not installed",
+        ),
     ),
     fix_from_log=fix_from_log,
 )
