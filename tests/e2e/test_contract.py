@@ -147,7 +147,9 @@ def test_rules_by_snake_case_prefix_and_a_suggestion(cli: Runner, repo: Path) ->
     assert {r["code"] for r in family["results"]} == {"DD301", "DD302", "DD303", "DD304"}
     typo = cli("explain", "git-stale-lok")
     assert typo.code == 2 and "did you mean git-stale-index-lock?" in typo.err
-    (repo / "pyproject.toml").write_text('[tool.devdoctor]\nignore = ["DD2", "DD1", "DD4", "DD5"]\n')
+    (repo / "pyproject.toml").write_text(
+        '[tool.devdoctor]\nignore = ["DD2", "DD1", "DD4", "DD5"]\n'
+    )
     left = cli("check", "--format", "json", cwd=repo).json()
     assert {r["code"][:3] for r in left["results"]} == {"DD3"}
 
