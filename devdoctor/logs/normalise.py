@@ -75,6 +75,8 @@ def views(raw: bytes) -> list[str]:
     out: list[str] = []
     for part in parts:
         out.extend(p for p in part.split("\r") if p.strip())
+    if "\r" in text.rstrip("\r"):  # a carriage return inside a message (`bash\r: No such
+        out.append(text.rstrip("\r").replace("\r", "\\r"))  # file`): also as printed escaped
     return out
 
 
