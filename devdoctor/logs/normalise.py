@@ -49,6 +49,7 @@ TABLE = str.maketrans(_PUNCTUATION)
 
 # JSON and repr escapes: one pass, so `\\n` (an escaped backslash, then n) stays a backslash.
 _ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|.)")
+_INNER_CR = re.compile(r"\r(?=['\":])")
 _UNESCAPED = {"n": "\n", "r": "\n", "t": " ", "/": "/", "'": "'", '"': '"', "\\": "\\"}
 
 
@@ -75,8 +76,8 @@ def views(raw: bytes) -> list[str]:
     out: list[str] = []
     for part in parts:
         out.extend(p for p in part.split("\r") if p.strip())
-    if "\r" in text.rstrip("\r"):  # a carriage return inside a message (`bash\r: No such
-        out.append(text.rstrip("\r").replace("\r", "\\r"))  # file`): also as printed escaped
+    if _INNER_CR.search(text):  # a carriage return inside a message (`'bash\r': No such
+        out.append(text.replace("\r", "\\r"))  # file`): also as it is printed escaped
     return out
 
 
