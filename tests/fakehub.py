@@ -16,6 +16,7 @@ from pathlib import Path
 
 REPO = "openai-community/gpt2"
 COMMIT = "a" * 40
+GOOD_TOKEN = "hf_" + "G" * 34  # a made-up token of the real shape (scrubbed like a real one)
 FILES = {"config.json": b'{"model_type": "gpt2", "n_layer": 2}\n'}
 
 
@@ -42,6 +43,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if mode.startswith("status:"):
             return self._send(int(mode.split(":")[1]), {"Content-Type": "text/plain"}, b"no")
         path = self.path.split("?")[0]
+        if path == "/api/whoami-v2":  # the token check: only GOOD_TOKEN is accepted
+            if self.headers.get("Authorization") == f"Bearer {GOOD_TOKEN}":
+                return self._send(200, {"Content-Type": "application/json"}, b'{"name": "u"}')
+            return self._send(401, {"Content-Type": "text/plain"}, b"Invalid credentials")
         if path.startswith(f"/api/models/{REPO}"):
             body = json.dumps(
                 {"id": REPO, "sha": COMMIT, "siblings": [{"rfilename": name} for name in FILES]}

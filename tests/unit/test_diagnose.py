@@ -69,7 +69,7 @@ TABLE = [
     ),
     (
         "huggingface_hub.errors.GatedRepoError: 403 Client Error. Cannot access gated repo for url https://huggingface.co/x/y/resolve/main/config.json.",
-        None,
+        "DD205",  # not an unreachable hub: a token problem
     ),
 ]
 
