@@ -208,3 +208,61 @@ def hostile(reply: bytes) -> Iterator[int]:
 
     with _listening(answer) as port:
         yield port
+
+
+def intercepting_ca(folder: Path) -> tuple[Path, Path, Path]:
+    """A CA of its own (as a TLS-intercepting proxy has) and a certificate for 127.0.0.1 signed
+    by it, made by the openssl CLI: (ca.pem, cert.pem, key.pem)."""
+    ca, ca_key = folder / "ca.pem", folder / "ca-key.pem"
+    cert, key, csr = folder / "cert.pem", folder / "key.pem", folder / "cert.csr"
+    ext = folder / "san.ext"
+    ext.write_text("subjectAltName=IP:127.0.0.1\n")
+    steps = [
+        [
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=Corp Proxy CA",
+            "-keyout",
+            str(ca_key),
+            "-out",
+            str(ca),
+        ],
+        [
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(csr),
+        ],
+        [
+            "x509",
+            "-req",
+            "-in",
+            str(csr),
+            "-CA",
+            str(ca),
+            "-CAkey",
+            str(ca_key),
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            str(ext),
+            "-out",
+            str(cert),
+        ],
+    ]
+    for step in steps:
+        subprocess.run(["openssl", *step], check=True, capture_output=True)
+    return ca, cert, key

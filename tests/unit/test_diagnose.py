@@ -183,6 +183,11 @@ AMBIGUOUS = {
     " raise child_exception_type(errno_num, err_msg, err_filename)": "any program not found",
     "AttributeError: module 'datasets' has no attribute 'load_dataset'": "any missing attribute",
     "  error: command 'x86_64-linux-gnu-gcc' failed with exit status 1": "any compile error",
+    'File "/root/.cache/bazel/_bazel_root/6bd2413cce69270a0469b5f108d9aa53/execroot/_main/'
+    "bazel-out/linux_amd64-dbg/bin/tools/hf/hf.runfiles/rules_python++pip+huggingface_hub_311_"
+    'huggingface_hub/site-packages/huggingface_hub/file_download.py", line 404, in http_get': (
+        "any download's frame"
+    ),
 }
 
 
