@@ -144,7 +144,7 @@ def test_rules_by_snake_case_prefix_and_a_suggestion(cli: Runner, repo: Path) ->
     snake = cli("check", "git_stale_index_lock", "--format", "json", cwd=repo).json()
     assert [r["code"] for r in snake["results"]] == ["DD302"]
     family = cli("check", "DD3", "--format", "json", cwd=repo).json()
-    assert {r["code"] for r in family["results"]} == {"DD301", "DD302", "DD303", "DD304"}
+    assert {r["code"] for r in family["results"]} == {f"DD30{n}" for n in range(1, 9)}
     typo = cli("explain", "git-stale-lok")
     assert typo.code == 2 and "did you mean git-stale-index-lock?" in typo.err
     (repo / "pyproject.toml").write_text(
