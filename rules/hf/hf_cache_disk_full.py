@@ -43,8 +43,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import psutil
-
 from devdoctor.api import (
     Applicability,
     Context,
@@ -87,6 +85,8 @@ def caches(env: Mapping[str, str]) -> dict[str, Path]:
 
 def roomiest(exclude: int) -> Path | None:
     """The writable mount with the most free space, other than the device `exclude`."""
+    import psutil  # only when a fix is planned
+
     best: tuple[int, Path] | None = None
     for part in psutil.disk_partitions(all=False):
         mount = Path(part.mountpoint)

@@ -40,8 +40,6 @@ from __future__ import annotations
 
 import json
 import sys
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -94,6 +92,9 @@ def _proven(expect: str) -> Any:
 
 def rejected(endpoint: str, token: str, timeout: float) -> bool | None:
     """Whether the endpoint in use says 401 to this token (None: it could not be asked)."""
+    import urllib.error  # only when the check goes online: 13 ms of imports
+    import urllib.request
+
     request = urllib.request.Request(
         endpoint.rstrip("/") + "/api/whoami-v2", headers={"Authorization": f"Bearer {token}"}
     )

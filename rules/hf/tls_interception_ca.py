@@ -40,11 +40,10 @@ Safe: two variables for the environment; `devdoctor undo` removes them.
 from __future__ import annotations
 
 import os
-import socket
-import ssl
 import urllib.parse
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from devdoctor.api import (
     Applicability,
@@ -64,6 +63,9 @@ from devdoctor.api import (
 )
 
 from ._hub import effective
+
+if TYPE_CHECKING:
+    import ssl
 
 SYSTEM_BUNDLES = (
     "/etc/ssl/certs/ca-certificates.crt",
@@ -104,6 +106,9 @@ def python_bundle(ctx: Context, env: Mapping[str, str]) -> str | None:
 
 def handshake(host: str, port: int, cafile: str | None, timeout: float) -> ssl.SSLError | None:
     """None when the server's certificate verifies against `cafile`; the error otherwise."""
+    import socket  # only when the check goes online
+    import ssl
+
     context = ssl.create_default_context(cafile=cafile)
     try:
         with (

@@ -5,13 +5,15 @@ examined interpreter (not devdoctor's)."""
 
 from __future__ import annotations
 
-import email.parser
+import contextlib
+import json
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from devdoctor.api import Context, TargetFacts
+from devdoctor.api import Context, TargetFacts, write_private
 
 
 class Dist(NamedTuple):
@@ -32,6 +34,8 @@ def _read(info: Path, folder: str) -> Dist | None:
         text = (info / "METADATA").read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
+    import email.parser  # when a python rule runs, not when the rules are listed
+
     head = text.split("\n\n", 1)[0]  # the body (the long description) is not needed
     message = email.parser.HeaderParser().parsestr(head)
     name = message.get("Name")
@@ -102,3 +106,27 @@ def top_level(dist: Dist) -> set[str]:
 
 def exists(path: str) -> bool:
     return os.path.lexists(path)
+
+
+def by_installed(ctx: Context, kind: str, compute: Callable[[], Any]) -> Any:
+    """compute()'s JSON-able answer, kept on disk until a site-packages folder changes (an
+    install or removal changes its mtime): a warm check neither reads metadata nor imports
+    packaging."""
+    target = ctx.target()
+    stamp: list[Any] = [target.executable, target.version, kind]
+    for folder in target.site_packages:
+        try:
+            stamp.append([folder, os.stat(folder).st_mtime_ns])
+        except OSError:
+            stamp.append([folder, None])
+    file = ctx.cache_dir / f"python-{kind}.json" if ctx.cache_dir else None
+    if file is not None:
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            cached = json.loads(file.read_text())
+            if cached["stamp"] == stamp:
+                return cached["value"]
+    value = compute()
+    if file is not None:
+        with contextlib.suppress(OSError, TypeError, ValueError):
+            write_private(file, json.dumps({"stamp": stamp, "value": value}).encode())
+    return value

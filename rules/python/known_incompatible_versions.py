@@ -56,6 +56,8 @@ from devdoctor.api import (
     run_script,
 )
 
+from ._metadata import by_installed
+
 TABLE = tomllib.loads((Path(__file__).parent / "known_incompatible.toml").read_text())["entry"]
 
 
@@ -109,13 +111,16 @@ def _fix(ctx: Context, entry: dict[str, Any]) -> Fix:
 
 
 def check(ctx: Context, settings: Any) -> Iterator[Diagnostic]:
+    try:
+        matched = by_installed(
+            ctx, "known-incompatible", lambda: {e["id"]: _matches(ctx, e) for e in TABLE}
+        )
+    except TargetError as exc:
+        yield Diagnostic(Status.SKIP, f"cannot examine the environment: {exc}")
+        return
     found = 0
     for entry in TABLE:
-        try:
-            versions = _matches(ctx, entry)
-        except TargetError as exc:
-            yield Diagnostic(Status.SKIP, f"cannot examine the environment: {exc}")
-            return
+        versions = matched.get(entry["id"])
         if versions is None:
             continue
         found += 1

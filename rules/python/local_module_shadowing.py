@@ -52,7 +52,7 @@ from devdoctor.api import (
     TargetError,
 )
 
-from ._metadata import distributions, top_level
+from ._metadata import by_installed, distributions, top_level
 
 
 def shadows(ctx: Context) -> list[tuple[str, str, str]]:
@@ -62,14 +62,23 @@ def shadows(ctx: Context) -> list[tuple[str, str, str]]:
         entries = set(os.listdir(cwd))
     except OSError:
         return []
+    provided: dict[str, str] = by_installed(ctx, "top-level", lambda: _top_levels(ctx))
     found = []
-    for dist in distributions(ctx).values():
-        for name in sorted(top_level(dist)):
-            if f"{name}.py" in entries:
-                found.append((os.path.join(cwd, f"{name}.py"), name, f"{dist.name} {dist.version}"))
-            elif name in entries and _is_package(os.path.join(cwd, name)):
-                found.append((os.path.join(cwd, name), name, f"{dist.name} {dist.version}"))
+    for name, dist in sorted(provided.items()):
+        if f"{name}.py" in entries:
+            found.append((os.path.join(cwd, f"{name}.py"), name, dist))
+        elif name in entries and _is_package(os.path.join(cwd, name)):
+            found.append((os.path.join(cwd, name), name, dist))
     return found
+
+
+def _top_levels(ctx: Context) -> dict[str, str]:
+    """Each importable top-level name with the distribution ("name version") that provides it."""
+    return {
+        name: f"{dist.name} {dist.version}"
+        for dist in distributions(ctx).values()
+        for name in top_level(dist)
+    }
 
 
 def _is_package(folder: str) -> bool:

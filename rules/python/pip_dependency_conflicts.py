@@ -57,7 +57,7 @@ from devdoctor.api import (
     run_script,
 )
 
-from ._metadata import Dist, canonical, distributions, marker_env
+from ._metadata import Dist, by_installed, canonical, distributions, marker_env
 
 
 def requirements(ctx: Context) -> dict[str, list[tuple[Dist, Any]]]:
@@ -137,12 +137,13 @@ def _fix(ctx: Context, key: str, found: list[dict[str, Any]]) -> Fix:
 
 def check(ctx: Context, settings: Any) -> Iterator[Diagnostic]:
     try:
-        found = conflicts(ctx)
+        found, count = by_installed(
+            ctx, "conflicts", lambda: (conflicts(ctx), len(distributions(ctx)))
+        )
     except TargetError as exc:
         yield Diagnostic(Status.SKIP, f"cannot examine the environment: {exc}")
         return
     if not found:
-        count = len(distributions(ctx))
         yield Diagnostic(Status.PASS, f"the {count} distributions' requirements are all met")
         return
     for key in dict.fromkeys(c["key"] for c in found):

@@ -64,6 +64,8 @@ def shadowed(ctx: Context) -> list[tuple[str, str, str]]:
         return []
     if effective_env(ctx).get("PYTHONNOUSERSITE"):
         return []
+    if not read_folder(user):  # the common case: an empty or absent user site, read in a stat
+        return []
     dists = distributions(ctx)  # the first on sys.path: the user site's copy
     others: dict[str, Dist] = {}
     for folder in target.site_packages:

@@ -3,6 +3,7 @@ the fix installs what every dependent accepts (from the package index) and undo 
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import venv
@@ -78,3 +79,22 @@ def test_pip_lines(cli: Runner, tmp_path: Path) -> None:
     )
     names = {m["name"] for m in cli("diagnose", str(log), "--format", "json").json()["matches"]}
     assert names == {"pip-dependency-conflicts"}
+
+
+def test_a_warm_answer_is_dropped_when_an_install_changes_site_packages(
+    cli: Runner, tmp_path: Path
+) -> None:
+    """The answer is kept between runs (keyed by the site-packages folders' mtimes): an install
+    after a passing run must still be seen by the next run."""
+    venv.create(tmp_path / "env", with_pip=True)
+    python = tmp_path / "env" / "bin" / "python"
+    before = cli("check", "pip-dependency-conflicts", "--python", str(python))
+    assert before.code == 0, before.out + before.err
+    assert list(Path(os.environ["XDG_CACHE_HOME"]).rglob("python-conflicts.json"))
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--no-deps", "requests==2.31.0"],
+        check=True,
+        capture_output=True,
+    )
+    after = cli("check", "pip-dependency-conflicts", "--python", str(python))
+    assert after.code == 1 and "urllib3" in after.out, after.out + after.err
