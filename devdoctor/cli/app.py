@@ -68,8 +68,9 @@ CheckFormat = Annotated[
     str,
     typer.Option(
         "--format",
-        metavar="[text|json|markdown]",
-        help="text; json (one document); markdown (a report to paste into an issue).",
+        metavar="[text|json|jsonl|markdown]",
+        help="text; json (one document); jsonl (the same on one line, for fleet merge); "
+        "markdown (a report to paste into an issue).",
     ),
 ]
 
@@ -87,11 +88,20 @@ def check(
     quiet: Annotated[
         bool, typer.Option("-q", "--quiet", help="Only what is not a pass, and the summary.")
     ] = False,
+    node_name: Annotated[
+        str | None,
+        typer.Option(
+            "--node-name",
+            metavar="NAME",
+            help="This machine's name in the JSON host block "
+            "(default: $SLURMD_NODENAME, the Kubernetes node, the hostname).",
+        ),
+    ] = None,
 ) -> int:
     """Run the rules and report what is wrong."""
     from devdoctor.cli import commands
 
-    return commands.check(rules or [], python, format, verbose, strict, offline, quiet)
+    return commands.check(rules or [], python, format, verbose, strict, offline, quiet, node_name)
 
 
 @app.command()
@@ -287,6 +297,90 @@ def hook_uninstall(stage: Stage = "pre-commit") -> int:
     from devdoctor.cli import hooks
 
     return hooks.uninstall(stage)
+
+
+fleet_app = typer.Typer(
+    help="devdoctor across a cluster: merge node reports, check an allocation through srun, "
+    "act as Slurm's HealthCheckProgram.",
+    no_args_is_help=True,
+)
+app.add_typer(fleet_app, name="fleet")
+
+
+@fleet_app.command("merge")
+def fleet_merge(
+    sources: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[DIR|FILE|-]...", help="Reports: JSON files, JSON lines, folders; - is stdin."
+        ),
+    ] = None,
+    expect: Annotated[
+        str | None,
+        typer.Option("--expect", metavar="HOSTLIST", help="Nodes that must report: node[01-64]."),
+    ] = None,
+    max_age: Annotated[
+        str | None,
+        typer.Option("--max-age", metavar="AGE", help="Older reports are stale: 30m, 2h, 1d."),
+    ] = None,
+    format: Annotated[
+        str,
+        typer.Option(
+            "--format", metavar="[text|json|markdown|html|hostlist]", help="Output format."
+        ),
+    ] = "text",
+    by: Annotated[
+        str, typer.Option("--by", metavar="[message|code]", help="Group by message or by rule.")
+    ] = "message",
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", metavar="FILE", help="Write here (0600).")
+    ] = None,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="List every pass.")] = False,
+) -> int:
+    """One verdict per problem across nodes; missing, stale and unreadable reports are rows too.
+    Exit 0 all pass, 1 a failure, 2 a node missing, stale or unreadable."""
+    from devdoctor.cli import fleet_commands
+
+    return fleet_commands.fleet_merge(sources or [], expect, max_age, format, by, output, verbose)
+
+
+@fleet_app.command(
+    "srun", context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True}
+)
+def fleet_srun(
+    args: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="[SRUN OPTIONS] [-- CHECK ARGS]", help="Passed to srun / check."),
+    ] = None,
+) -> int:
+    """Check every node of your allocation through srun, merged; ends with an --exclude= line.
+    A non-zero exit lets a batch script stop before torchrun."""
+    from devdoctor.cli import fleet_commands
+
+    return fleet_commands.fleet_srun(args or [], "text", None)
+
+
+@fleet_app.command("healthcheck")
+def fleet_healthcheck(
+    policy: Annotated[
+        str | None,
+        typer.Option("--policy", metavar="FILE", help="The policy (TOML): what to examine."),
+    ] = None,
+    mode: Annotated[
+        str, typer.Option("--mode", metavar="[healthcheck|prolog]", help="How Slurm runs it.")
+    ] = "healthcheck",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the scontrol calls instead of running them.")
+    ] = False,
+    node_name: Annotated[
+        str | None, typer.Option("--node-name", metavar="NAME", help="This node's name.")
+    ] = None,
+) -> int:
+    """Slurm's HealthCheckProgram (or prolog): node rules only; drains with a devdoctor: reason,
+    resumes only its own drains."""
+    from devdoctor.cli import fleet_commands
+
+    return fleet_commands.fleet_healthcheck(policy, mode, dry_run, node_name)
 
 
 @app.command(context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True})

@@ -149,10 +149,15 @@ def check(
     strict: bool,
     offline: bool = False,
     quiet: bool = False,
+    node_name: str | None = None,
 ) -> int:
-    check_format(fmt, (*FORMATS, "markdown"))
+    check_format(fmt, (*FORMATS, "jsonl", "markdown"))
+    from devdoctor.core import host
+
+    if node_name is not None and not host.NODE_NAME.fullmatch(node_name):
+        raise UsageError(f"--node-name {node_name!r}: letters, digits, '.', '_' and '-' only")
     session = open_session(chosen, python, offline=offline)
-    want_facts = fmt in ("json", "markdown") or verbose
+    want_facts = fmt in ("json", "jsonl", "markdown") or verbose
     facts_thread = threading.Thread(target=lambda: target_model(session.ctx, True), daemon=True)
     if want_facts:  # one child process, overlapped with the rules
         facts_thread.start()
@@ -160,7 +165,13 @@ def check(
     if want_facts:
         facts_thread.join()
     model = report.check_model(
-        results, target_model(session.ctx, want_facts), session.registry.broken, session.notes
+        results,
+        target_model(session.ctx, want_facts),
+        session.registry.broken,
+        session.notes,
+        host.host_block(os.environ, node_name, session.ctx.config.system_root)
+        if fmt in ("json", "jsonl")
+        else None,
     )
     model["next"] = fix_hint(results, python, offline)
     from devdoctor.cli.text import render_check, render_markdown

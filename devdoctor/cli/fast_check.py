@@ -1,8 +1,8 @@
 """`devdoctor check` without the command-line framework: importing typer costs ~27 ms, a quarter
 of a whole offline check. Only the plain forms are parsed here — rule names, `-v`/`--verbose`,
-`--strict`, `--format X`/`--format=X`, `--python X`/`--python=X` — and anything else (help, an
-unknown flag, a missing value) goes to typer, so its messages stay the only ones. A test checks
-that both parsers read every plain form alike."""
+`--strict`, `--format X`/`--format=X`, `--python X`/`--python=X`, `--node-name X` — and anything
+else (help, an unknown flag, a missing value) goes to typer, so its messages stay the only ones.
+A test checks that both parsers read every plain form alike."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ class CheckArgs:
     strict: bool = False
     offline: bool = False
     quiet: bool = False
+    node_name: str | None = None
 
 
 def parse(args: Sequence[str]) -> CheckArgs | None:
@@ -34,18 +35,24 @@ def parse(args: Sequence[str]) -> CheckArgs | None:
             flags["quiet"] = True
         elif arg in ("--strict", "--offline"):
             flags[arg[2:]] = True
-        elif arg.split("=", 1)[0] in ("--format", "--python"):
+        elif arg.split("=", 1)[0] in ("--format", "--python", "--node-name"):
             name, eq, value = arg.partition("=")
             if not eq:
                 value = next(rest, "")
                 if not value or value.startswith("-"):
                     return None
-            values[name[2:]] = value
+            values[name[2:].replace("-", "_")] = value
         elif arg.startswith("-") or not arg:
             return None
         else:
             rules.append(arg)
-    return CheckArgs(rules, values.get("python"), values.get("format", "text"), **flags)
+    return CheckArgs(
+        rules,
+        values.get("python"),
+        values.get("format", "text"),
+        node_name=values.get("node_name"),
+        **flags,
+    )
 
 
 def main(args: Sequence[str]) -> int | None:
@@ -65,5 +72,6 @@ def main(args: Sequence[str]) -> int | None:
             parsed.strict,
             parsed.offline,
             parsed.quiet,
+            parsed.node_name,
         )
     )

@@ -35,6 +35,7 @@ def result_model(result: Result) -> Model:
         "code": result.rule.code,
         "name": result.rule.name,
         "category": result.rule.category,
+        "node": result.rule.node,
         "status": result.status.value,
         "duration_ms": result.duration_ms,
         "diagnostics": [
@@ -67,10 +68,12 @@ def check_model(
     target: dict[str, Any],
     broken: Sequence[BrokenPlugin],
     notes: Sequence[str] = (),
+    host: dict[str, Any] | None = None,
 ) -> Model:
     return {
         "schema_version": SCHEMA_VERSION,
         "devdoctor_version": __version__,
+        **({"host": host} if host else {}),
         "target": target,
         "results": [result_model(r) for r in results] + [broken_model(b) for b in broken],
         "notes": list(notes),
@@ -85,6 +88,7 @@ def rules_model(registry: Registry) -> Model:
                 "code": r.code,
                 "name": r.name,
                 "scope": r.scope.value,
+                "node": r.node,
                 "fixable": r.fix_availability is not FixAvailability.NEVER,
                 "fix_availability": r.fix_availability.value,
                 "summary": r.summary,
@@ -135,6 +139,9 @@ def emit(model: Model, fmt: str, render_text: Callable[[Model], None]) -> None:
     clean: Model = Redactor().data(model)
     if fmt == "json":
         sys.stdout.write(json.dumps(clean, indent=2) + "\n")
+        sys.stdout.flush()
+    elif fmt == "jsonl":  # one line: collected from srun's, clush's or kubectl's stdout
+        sys.stdout.write(json.dumps(clean, separators=(",", ":")) + "\n")
         sys.stdout.flush()
     else:
         render_text(clean)

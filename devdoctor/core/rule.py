@@ -129,6 +129,10 @@ class Rule:
     # Turns what a log said (a path as written) into facts about this machine (the real file).
     enrich: EnrichFn | None = None
     network: bool = False  # it contacts servers: skipped under --offline
+    # About the machine (its libraries, driver, devices, limits, the node's configured
+    # environment, what it can reach), not a user's project, home or shell: only such a
+    # rule's failure may drain a node under `fleet healthcheck`.
+    node: bool = False
     doc: str = ""  # filled by the registry from the module docstring
     family: Family | None = None  # filled by the registry from the folder
 

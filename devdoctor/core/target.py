@@ -288,7 +288,30 @@ class TargetFacts:
             "is_venv": self.is_venv,
             "is_conda": self.is_conda,
             "distributions": len(self.distributions),
+            # the versions that most often differ between nodes of one cluster (fleet --drift)
+            "packages": {
+                name: version
+                for name in DRIFT_PACKAGES
+                if (version := self.version_of(name)) is not None
+            },
         }
+
+
+DRIFT_PACKAGES = (
+    "torch",
+    "torchvision",
+    "numpy",
+    "transformers",
+    "huggingface-hub",
+    "datasets",
+    "accelerate",
+    "triton",
+    "nvidia-nccl-cu12",
+    "nvidia-cudnn-cu12",
+    "flash-attn",
+    "xformers",
+    "devdoctor",
+)
 
 
 def probe_json(python: str, env: Mapping[str, str]) -> dict[str, Any]:

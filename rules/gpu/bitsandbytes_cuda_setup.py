@@ -137,6 +137,7 @@ RULE = Rule(
     name="bitsandbytes-cuda-setup",
     summary="bitsandbytes cannot find its CUDA library",
     scope=Scope.ENVIRONMENT,
+    node=True,
     check=check,
     fix_availability=FixAvailability.SOMETIMES,
     signatures=(

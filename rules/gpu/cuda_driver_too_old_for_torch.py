@@ -134,6 +134,7 @@ RULE = Rule(
     name="cuda-driver-too-old-for-torch",
     summary="The NVIDIA driver runs an older CUDA than torch was built for",
     scope=Scope.ENVIRONMENT,
+    node=True,
     check=check,
     fix_availability=FixAvailability.SOMETIMES,
     signatures=(

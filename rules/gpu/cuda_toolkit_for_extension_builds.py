@@ -220,6 +220,7 @@ RULE = Rule(
     name="cuda-toolkit-for-extension-builds",
     summary="Building a CUDA extension needs a toolkit that is missing or does not match torch",
     scope=Scope.ENVIRONMENT,
+    node=True,
     check=check,
     fix_availability=FixAvailability.SOMETIMES,
     signatures=(

@@ -123,6 +123,7 @@ RULE = Rule(
     name="cuda-visible-devices-invalid",
     summary="CUDA_VISIBLE_DEVICES names GPUs that do not exist",
     scope=Scope.ENVIRONMENT,
+    node=True,
     check=check,
     fix_availability=FixAvailability.NEVER,
     signatures=(

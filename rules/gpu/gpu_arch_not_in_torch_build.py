@@ -144,6 +144,7 @@ RULE = Rule(
     name="gpu-arch-not-in-torch-build",
     summary="The GPU's compute capability is not in the torch build",
     scope=Scope.ENVIRONMENT,
+    node=True,
     check=check,
     fix_availability=FixAvailability.SOMETIMES,
     signatures=(

@@ -117,6 +117,7 @@ RULE = Rule(
     name="shm-too-small",
     summary="/dev/shm is too small for DataLoader workers or NCCL",
     scope=Scope.ENVIRONMENT,
+    node=True,
     check=check,
     fix_availability=FixAvailability.NEVER,
     signatures=(

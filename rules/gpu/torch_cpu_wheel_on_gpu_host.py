@@ -109,6 +109,7 @@ RULE = Rule(
     name="torch-cpu-wheel-on-gpu-host",
     summary="A CPU-only torch on a machine with an NVIDIA GPU",
     scope=Scope.ENVIRONMENT,
+    node=True,
     check=check,
     fix_availability=FixAvailability.SOMETIMES,
     signatures=(

@@ -167,6 +167,7 @@ RULE = Rule(
     name="hf-cache-disk-full",
     summary="The Hugging Face caches sit on a partition too small for the download",
     scope=Scope.ENVIRONMENT,
+    node=True,
     check=check,
     fix_availability=FixAvailability.SOMETIMES,
     signatures=(

@@ -103,6 +103,7 @@ RULE = Rule(
     name="hf-endpoint-malformed",
     summary="HF_ENDPOINT is not a usable URL",
     scope=Scope.ENVIRONMENT,
+    node=True,
     check=check,
     fix_availability=FixAvailability.SOMETIMES,
 )

@@ -408,6 +408,7 @@ RULE = Rule(
     name="hf-endpoint-unreachable",
     summary="The Hugging Face Hub endpoint does not answer; a mirror does",
     scope=Scope.ENVIRONMENT,
+    node=True,
     check=check,
     fix_availability=FixAvailability.SOMETIMES,
     network=True,

@@ -123,6 +123,7 @@ RULE = Rule(
     name="hf-hub-outdated",
     summary="huggingface_hub is too old to honour HF_ENDPOINT everywhere",
     scope=Scope.ENVIRONMENT,
+    node=True,
     check=check,
     fix_availability=FixAvailability.ALWAYS,
 )

@@ -129,6 +129,7 @@ RULE = Rule(
     name="hf-transfer-enabled-but-missing",
     summary="HF_HUB_ENABLE_HF_TRANSFER=1 without hf_transfer, or where it is ignored",
     scope=Scope.ENVIRONMENT,
+    node=True,
     check=check,
     fix_availability=FixAvailability.ALWAYS,
     signatures=(

@@ -184,6 +184,7 @@ RULE = Rule(
     name="tls-interception-ca",
     summary="A TLS-intercepting proxy whose CA the examined Python does not trust",
     scope=Scope.ENVIRONMENT,
+    node=True,
     check=check,
     fix_availability=FixAvailability.SOMETIMES,
     network=True,

@@ -60,6 +60,7 @@ RULE = Rule(
     name="elf-symbol-version-missing",
     summary="A library needs a symbol version the copy that loads does not define",
     scope=Scope.ENVIRONMENT,
+    node=True,
     check=check,
     fix_availability=FixAvailability.SOMETIMES,
     signatures=(

@@ -51,6 +51,7 @@ RULE = Rule(
     name="libcuda-unversioned-missing",
     summary="Only libcuda.so.1 is there, not the libcuda.so Triton and cuDNN 8 need",
     scope=Scope.ENVIRONMENT,
+    node=True,
     check=check,
     fix_availability=FixAvailability.SOMETIMES,
     signatures=(

@@ -54,6 +54,7 @@ RULE = Rule(
     name="numpy2-abi-break",
     summary="An extension compiled against NumPy 1.x runs under NumPy 2",
     scope=Scope.ENVIRONMENT,
+    node=True,
     check=check,
     fix_availability=FixAvailability.SOMETIMES,
     signatures=(

@@ -91,6 +91,7 @@ RULE = Rule(
     name="nvidia-lib-version-skew",
     summary="A CUDA library of torch's nvidia-* wheels loads from another copy",
     scope=Scope.ENVIRONMENT,
+    node=True,
     check=check,
     fix_availability=FixAvailability.SOMETIMES,
     signatures=SIGNATURES,

@@ -46,6 +46,7 @@ RULE = Rule(
     name="omp-duplicate-runtime",
     summary="Two copies of Intel's or LLVM's OpenMP runtime in one environment",
     scope=Scope.ENVIRONMENT,
+    node=True,
     check=check,
     fix_availability=FixAvailability.NEVER,
     signatures=(

@@ -69,6 +69,7 @@ RULE = Rule(
     name="opencv-gui-build-headless",
     summary="The GUI build of OpenCV without the system libraries it needs",
     scope=Scope.ENVIRONMENT,
+    node=True,
     check=check,
     fix_availability=FixAvailability.SOMETIMES,
     signatures=(

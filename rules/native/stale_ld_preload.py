@@ -185,6 +185,7 @@ RULE = Rule(
     name="stale-ld-preload",
     summary="LD_PRELOAD names a library that no longer exists",
     scope=Scope.ENVIRONMENT,
+    node=True,
     check=check,
     fix_availability=FixAvailability.SOMETIMES,
     signatures=(

@@ -394,6 +394,7 @@ RULE = Rule(
     name="static-tls",
     summary="A library needs more static TLS than glibc keeps for late loads",
     scope=Scope.ENVIRONMENT,
+    node=True,
     check=check,
     fix_availability=FixAvailability.SOMETIMES,
     signatures=(SIGNATURE,),

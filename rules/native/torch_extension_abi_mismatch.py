@@ -60,6 +60,7 @@ RULE = Rule(
     name="torch-extension-abi-mismatch",
     summary="A compiled torch companion was built for another torch",
     scope=Scope.ENVIRONMENT,
+    node=True,
     check=check,
     fix_availability=FixAvailability.SOMETIMES,
     signatures=(

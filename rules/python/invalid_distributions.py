@@ -114,6 +114,7 @@ RULE = Rule(
     name="invalid-distributions",
     summary="Leftovers of interrupted installs in site-packages",
     scope=Scope.ENVIRONMENT,
+    node=True,
     check=check,
     fix_availability=FixAvailability.ALWAYS,
     signatures=(

@@ -164,6 +164,7 @@ RULE = Rule(
     name="known-incompatible-versions",
     summary="A known-bad combination of installed versions that metadata does not express",
     scope=Scope.ENVIRONMENT,
+    node=True,
     check=check,
     fix_availability=FixAvailability.ALWAYS,
     signatures=_signatures(),

@@ -113,6 +113,7 @@ RULE = Rule(
     name="ninja-missing",
     summary="torch's cpp_extension needs ninja, which is absent or not on PATH",
     scope=Scope.ENVIRONMENT,
+    node=True,
     check=check,
     fix_availability=FixAvailability.ALWAYS,
     signatures=(

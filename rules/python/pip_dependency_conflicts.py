@@ -181,6 +181,7 @@ RULE = Rule(
     name="pip-dependency-conflicts",
     summary="Installed distributions violate each other's requirements",
     scope=Scope.ENVIRONMENT,
+    node=True,
     check=check,
     fix_availability=FixAvailability.SOMETIMES,
     signatures=(

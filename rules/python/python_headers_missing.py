@@ -106,6 +106,7 @@ RULE = Rule(
     name="python-headers-missing",
     summary="Python.h is missing, so source builds and Triton's JIT fail",
     scope=Scope.ENVIRONMENT,
+    node=True,
     check=check,
     fix_availability=FixAvailability.NEVER,
     signatures=(

@@ -92,6 +92,7 @@ RULE = Rule(
     name="too-many-open-files",
     summary="A soft open-files limit low enough to break DataLoader workers",
     scope=Scope.ENVIRONMENT,
+    node=True,
     check=check,
     fix_availability=FixAvailability.NEVER,
     signatures=(

@@ -142,6 +142,7 @@ RULE = Rule(
     name="venv-broken-interpreter",
     summary="A venv whose interpreter was removed or changed",
     scope=Scope.ENVIRONMENT,
+    node=True,
     check=check,
     fix_availability=FixAvailability.NEVER,
     signatures=(

@@ -21,6 +21,8 @@ PLAIN = [
     ["--python", "/usr/bin/python3", "DD102"],
     ["--python=/opt/py/bin/python", "--format", "text", "--strict"],
     ["DD101", "--format", "json", "DD302"],  # options between rule names
+    ["--format", "jsonl", "--node-name", "node03"],
+    ["--node-name=gpu-1.c", "DD102"],
     ["--format", "yaml"],  # a bad value is commands.check's usage error, for both
 ]
 LEFT_TO_TYPER = [
@@ -50,6 +52,7 @@ def test_plain_forms_parse_as_typer_parses_them(args: list[str]) -> None:
     assert (parsed.python, parsed.format) == (expected["python"], expected["format"])
     assert (parsed.verbose, parsed.strict) == (expected["verbose"], expected["strict"])
     assert (parsed.offline, parsed.quiet) == (expected["offline"], expected["quiet"])
+    assert parsed.node_name == expected["node_name"]
 
 
 @pytest.mark.parametrize("args", LEFT_TO_TYPER, ids=repr)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-LAYERS = {"core": 0, "fixes": 1, "logs": 1, "cli": 2}
+LAYERS = {"core": 0, "fixes": 1, "logs": 1, "fleet": 1, "cli": 2}
 
 
 def module_name(path: Path) -> str:
