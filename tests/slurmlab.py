@@ -47,8 +47,9 @@ class SlurmLab:
         key.chmod(0o600)
         self.munge_socket = root / "munge" / "munge.sock"
         prolog = root / "taskprolog.sh"
-        prolog.write_text(
-            f'#!/bin/sh\nf={self.inject}/"$SLURMD_NODENAME"\n[ -e "$f" ] && cat "$f"\nexit 0\n'
+        prolog.write_text(  # an executable inject file runs (a fault that changes over time)
+            f'#!/bin/sh\nf={self.inject}/"$SLURMD_NODENAME"\n'
+            '[ -x "$f" ] && exec "$f"\n[ -e "$f" ] && cat "$f"\nexit 0\n'
         )
         prolog.chmod(0o755)
         host = socket.gethostname()

@@ -139,6 +139,16 @@ def fix(
     diff: Annotated[
         bool, typer.Option("--diff", help="Show file changes as full unified diffs.")
     ] = False,
+    format: Annotated[
+        str,
+        typer.Option(
+            "--format", metavar="[text|json|jsonl]", help="json/jsonl: the plan or outcome as data."
+        ),
+    ] = "text",
+    fleet_run: Annotated[
+        str | None,
+        typer.Option("--fleet-run", metavar="ID", help="Tag the journal run (fleet fix apply)."),
+    ] = None,
     **rule_flags: Any,  # the rules' own fix options (Rule.fix_options), added by _rule_flags
 ) -> int:
     """Preview fixes as diffs; with --apply write them, re-check, and journal them for undo."""
@@ -157,6 +167,8 @@ def fix(
         keep_unverified,
         offline,
         diff,
+        format,
+        fleet_run,
     )
 
 
@@ -213,11 +225,15 @@ def undo(
     ] = None,
     list_runs: Annotated[bool, typer.Option("--list", help="Show the journal.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Confirm without asking.")] = False,
+    fleet_run: Annotated[
+        str | None,
+        typer.Option("--fleet-run", metavar="ID", help="Undo this node's part of a fleet rollout."),
+    ] = None,
 ) -> int:
     """Revert an applied fix run (refuses if a file changed since)."""
     from devdoctor.cli import fix_commands
 
-    return fix_commands.undo(list_runs, yes, run_id)
+    return fix_commands.undo(list_runs, yes, run_id, fleet_run)
 
 
 @app.command("rules")
@@ -358,6 +374,67 @@ def fleet_srun(
     from devdoctor.cli import fleet_commands
 
     return fleet_commands.fleet_srun(args or [], "text", None)
+
+
+fleet_fix_app = typer.Typer(
+    help="Fix across nodes: plan (nothing written), apply (shared files once, canary, batches).",
+    no_args_is_help=True,
+)
+fleet_app.add_typer(fleet_fix_app, name="fix")
+PASSTHROUGH = {"allow_interspersed_args": False, "ignore_unknown_options": True}
+SrunArgs = Annotated[
+    list[str] | None,
+    typer.Argument(metavar="[SRUN OPTIONS] [-- FIX ARGS]", help="Passed to srun / fix."),
+]
+UnsafeCodes = Annotated[
+    list[str] | None,
+    typer.Option("--unsafe-fixes", metavar="CODE", help="Also roll out this rule's unsafe fix."),
+]
+
+
+@fleet_fix_app.command("plan", context_settings=PASSTHROUGH)
+def fleet_fix_plan(
+    args: SrunArgs = None,
+    format: Annotated[str, typer.Option("--format", metavar="[text|json]")] = "text",
+    unsafe_fixes: UnsafeCodes = None,
+) -> int:
+    """Every node's fix preview through srun, identical changes grouped; writes nothing."""
+    from devdoctor.cli import fleet_commands
+
+    return fleet_commands.fleet_fix_plan(args or [], format, unsafe_fixes or [])
+
+
+@fleet_fix_app.command("apply", context_settings=PASSTHROUGH)
+def fleet_fix_apply(
+    args: SrunArgs = None,
+    engine: Annotated[str, typer.Option("--engine", metavar="[slurm]")] = "slurm",
+    canary: Annotated[int, typer.Option("--canary", help="Nodes fixed first, alone.")] = 1,
+    batch: Annotated[int, typer.Option("--batch", help="Nodes fixed together after it.")] = 8,
+    max_fail: Annotated[
+        int, typer.Option("--max-fail", help="Stop once more nodes than this failed.")
+    ] = 0,
+    unsafe_fixes: UnsafeCodes = None,
+) -> int:
+    """Apply safe fixes on every node that plans them: shared files once, a canary, batches;
+    each node journals its part under one fleet run id."""
+    from devdoctor.cli import fleet_commands
+
+    return fleet_commands.fleet_fix_apply(
+        args or [], unsafe_fixes or [], canary, batch, max_fail, engine
+    )
+
+
+@fleet_app.command("undo", context_settings=PASSTHROUGH)
+def fleet_undo(
+    run_id: Annotated[str, typer.Argument(metavar="RUN_ID", help="From fleet fix apply.")],
+    args: Annotated[
+        list[str] | None, typer.Argument(metavar="[SRUN OPTIONS]", help="Passed to srun.")
+    ] = None,
+) -> int:
+    """Undo a fleet rollout on exactly the nodes it touched."""
+    from devdoctor.cli import fleet_commands
+
+    return fleet_commands.fleet_undo(run_id, args or [])
 
 
 @fleet_app.command("healthcheck")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 import time
@@ -69,10 +70,16 @@ def fix(
     keep_unverified: bool = False,
     offline: bool = False,
     show_diff: bool = False,
+    fmt: str = "text",
+    fleet_run: str | None = None,
 ) -> int:
     from devdoctor import paths
+    from devdoctor.cli.commands import check_format
     from devdoctor.fixes import persist
 
+    check_format(fmt, ("text", "json", "jsonl"))
+    if fleet_run is not None and (not apply or not journal.RUN_ID.fullmatch(fleet_run)):
+        raise UsageError("--fleet-run ID: with --apply, an id as `fleet fix apply` makes them")
     session = open_session(chosen, python, fix_option_values=fix_option_values, offline=offline)
     persist.resolve_kind(target, session.ctx.location)  # a bad --target is a usage error now
     named = {r.code for r in session.rules} if chosen else set()
@@ -83,9 +90,22 @@ def fix(
         return _from_checks(session, target, alternative)
 
     if not apply:
-        return _preview(problems(), unsafe, named, show_diff)
+        return _preview(problems(), unsafe, named, show_diff, fmt)
     with journal.locked(paths.state_dir()):  # a second `fix --apply` waits, then re-checks
-        return _apply(session, problems(), target, unsafe, yes, named, keep_unverified)
+        return _apply(
+            session, problems(), target, unsafe, yes, named, keep_unverified, fmt, fleet_run
+        )
+
+
+def _emit(model: dict[str, Any], fmt: str, render: Any) -> None:
+    """Text for people; JSON (with the host block) for `fleet fix`, which collects it per node."""
+    if fmt == "text":
+        report.emit(model, "text", render)
+        return
+    from devdoctor.core import host
+
+    model = {"schema_version": report.SCHEMA_VERSION, "host": host.host_block(os.environ), **model}
+    report.emit(model, fmt, render)
 
 
 def _not_checked(found: Problems, named: set[str]) -> list[str]:
@@ -94,7 +114,9 @@ def _not_checked(found: Problems, named: set[str]) -> list[str]:
     ]
 
 
-def _preview(found: Problems, unsafe: bool, named: set[str], show_diff: bool = False) -> int:
+def _preview(
+    found: Problems, unsafe: bool, named: set[str], show_diff: bool = False, fmt: str = "text"
+) -> int:
     from devdoctor.cli.text import render_plan
 
     planned = found.planned
@@ -118,11 +140,13 @@ def _preview(found: Problems, unsafe: bool, named: set[str], show_diff: bool = F
     if not show_diff and any(e.kind == "file" for p in planned for e in p.edits):
         footer.append(f"`{again('--diff')}` shows every file change line by line.")
     model = {
+        "kind": "fix-plan",
         "fixes": [report.planned_model(p) for p in planned],
         "footer": footer,
         "show_diff": show_diff,
+        "statuses": dict(found.statuses),
     }
-    report.emit(model, "text", render_plan)
+    _emit(model, fmt, render_plan)
     return report.exit_code([status for _, status in found.statuses], strict=False)
 
 
@@ -159,9 +183,12 @@ def _apply(
     yes: bool,
     named: set[str],
     keep_unverified: bool,
+    fmt: str = "text",
+    fleet_run: str | None = None,
 ) -> int:
     from devdoctor import paths
     from devdoctor.cli.text import render_applied
+    from devdoctor.core import host
 
     ctx = session.ctx
     planned = found.planned
@@ -180,6 +207,7 @@ def _apply(
         Journal(paths.state_dir()),
         lambda p: fixing.plan_one(p.rule, p.diagnostic, p.fix, p.ctx, target),
         keep_unverified,
+        (fleet_run, host.node_name(os.environ)[0]) if fleet_run else ("", ""),
     )
     skipped = len(planned) - len(chosen) - declined
     footer = _not_checked(found, named)
@@ -195,8 +223,10 @@ def _apply(
     if any(a.outcome in RESOLVED for a in applied):
         footer.append("`devdoctor undo` reverts this run.")
         footer += _newly_failing(session, watched)
-    report.emit(
-        {"applied": report.applied_model(applied), "footer": footer}, "text", render_applied
+    _emit(
+        {"kind": "fix", "applied": report.applied_model(applied), "footer": footer},
+        fmt,
+        render_applied,
     )
     if any(status == "error" for _, status in found.statuses):
         return 3
@@ -208,7 +238,9 @@ def _apply(
     return 1 if unresolved or still_failing else 0
 
 
-def undo(list_only: bool, yes: bool, run_id: str | None = None) -> int:
+def undo(
+    list_only: bool, yes: bool, run_id: str | None = None, fleet_run: str | None = None
+) -> int:
     from devdoctor import paths
     from devdoctor.cli.text import render_lines
 
@@ -221,6 +253,8 @@ def undo(list_only: bool, yes: bool, run_id: str | None = None) -> int:
             lines += [f"    {edit.describe()}" for edit in r.edits]
         report.emit({"lines": lines or ["The journal is empty."]}, "text", render_lines)
         return 0
+    if fleet_run is not None:
+        return _undo_fleet(book, fleet_run, yes)
     with journal.locked(paths.state_dir()):
         book.sweep()
         run = _chosen_run(book, run_id)
@@ -242,6 +276,31 @@ def undo(list_only: bool, yes: bool, run_id: str | None = None) -> int:
         book.mark(run, "undone")
     report.emit({"lines": [f"Undone: {len(to_apply)} change(s) reverted."]}, "text", render_lines)
     return 0
+
+
+def _undo_fleet(book: Journal, fleet_run: str, yes: bool) -> int:
+    """This node's runs of one fleet rollout, newest first (a shared home's journal holds every
+    node's runs: only ours are touched). JSON lines: `fleet undo` collects them per node."""
+    from devdoctor import paths
+    from devdoctor.core import host
+
+    node = host.node_name(os.environ)[0]
+    if not yes:
+        raise UsageError("--fleet-run undoes without asking: add --yes")
+    outcome: dict[str, Any] = {"kind": "undo", "fleet": fleet_run, "undone": [], "refused": []}
+    with journal.locked(paths.state_dir()):
+        for run in book.runs():
+            if run.fleet != fleet_run or run.node != node or run.status == "undone":
+                continue
+            to_apply, changed = journal.undo_edits(run)
+            if changed:
+                outcome["refused"].append({"run": run.id, "changed": [d for _, d in changed]})
+                continue
+            journal.apply_all(to_apply)
+            book.mark(run, "undone")
+            outcome["undone"].append({"run": run.id, "fixes": list(run.fixes)})
+    _emit(outcome, "jsonl", None)
+    return 1 if outcome["refused"] else 0
 
 
 def _chosen_run(book: Journal, run_id: str | None) -> journal.Run | None:

@@ -109,9 +109,7 @@ def planned_model(p: Planned) -> Model:
         "applicability": p.fix.applicability.value,
         "where": p.where,
         "changes": [c.describe(None) for c in p.fix.env],
-        "edits": [
-            {"kind": e.kind, "describe": e.describe(), "preview": e.preview()} for e in p.edits
-        ],
+        "edits": [_edit_model(e) for e in p.edits],
         "instructions": p.instructions,
         "alternatives": [
             {"index": i, "title": fix.title, "applicability": fix.applicability.value}
@@ -121,9 +119,20 @@ def planned_model(p: Planned) -> Model:
     }
 
 
+def _edit_model(edit: Any) -> Model:
+    from devdoctor.fixes.where import edit_target, filesystem
+
+    target = edit_target(edit)
+    model = {"kind": edit.kind, "describe": edit.describe(), "preview": edit.preview()}
+    if target is not None:  # for a fleet rollout: a change on a shared file system runs once
+        model |= {"target": str(target), "filesystem": filesystem(target)}
+    return model
+
+
 def applied_model(items: Sequence[Applied]) -> list[Model]:
     return [
-        {**planned_model(a.planned), "outcome": a.outcome.value, "detail": a.detail} for a in items
+        {**planned_model(a.planned), "outcome": a.outcome.value, "detail": a.detail, "run": a.run}
+        for a in items
     ]
 
 

@@ -46,6 +46,7 @@ class Applied:
     outcome: Outcome
     detail: str = ""
     effective: tuple[Edit, ...] = ()  # what was really written, for a rollback
+    run: str = ""  # the journal run that holds it (for `undo RUN`)
 
 
 def plan_one(rule: Rule, diagnostic: Diagnostic, fix: Fix, ctx: Context, target: str) -> Planned:
@@ -97,11 +98,13 @@ def apply(
     journal: Journal,
     replan: Callable[[Planned], Planned],
     keep_unverified: bool = False,
+    fleet: tuple[str, str] = ("", ""),
 ) -> list[Applied]:
     """Apply each fix all-or-nothing, journaled before the first write, then verify each; a
-    fix whose own proof fails is rolled back unless asked to keep it."""
+    fix whose own proof fails is rolled back unless asked to keep it. `fleet` (rollout id,
+    node) tags the journal run for `undo --fleet-run`."""
     journal.sweep()
-    run = journal.begin([], [], ctx.clock())
+    run = journal.begin([], [], ctx.clock(), fleet)
     done: list[Applied] = []
     for original in chosen:
         planned = replan(original)  # env edits against the files as they are now
@@ -132,8 +135,12 @@ def apply(
         done, run = _roll_back_unproven(done, journal, run)
     if run.edits:
         journal.mark(run, "applied")
-    else:
-        journal.dir.joinpath(f"{run.id}.json").unlink(missing_ok=True)
+        kept = set(map(id, run.edits))
+        return [
+            replace(a, run=run.id) if a.effective and all(id(e) in kept for e in a.effective) else a
+            for a in done
+        ]
+    journal.dir.joinpath(f"{run.id}.json").unlink(missing_ok=True)
     return done
 
 

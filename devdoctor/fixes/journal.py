@@ -87,6 +87,10 @@ class Run:
     status: str  # applying | applied | undone
     fixes: tuple[str, ...]  # "DD302 Remove the stale lock", for humans
     edits: tuple[Edit, ...]
+    # A fleet rollout's id and the node that applied it: `undo --fleet-run` undoes exactly
+    # this node's part (a journal on a shared home holds every node's runs).
+    fleet: str = ""
+    node: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -95,6 +99,7 @@ class Run:
             "status": self.status,
             "fixes": [Redactor().text(title) for title in self.fixes],  # for humans only
             "edits": [edit_to_json(e) for e in self.edits],
+            **({"fleet": self.fleet, "node": self.node} if self.fleet else {}),
         }
 
     @classmethod
@@ -111,6 +116,8 @@ class Run:
             str(data["status"]),
             tuple(str(title) for title in data["fixes"]),
             tuple(edit_from_json(e) for e in data["edits"]),
+            str(data.get("fleet", "")),
+            str(data.get("node", "")),
         )
 
 
@@ -125,13 +132,19 @@ class Journal:
         write_private(self._path(run), json.dumps(run.to_json(), indent=1).encode())
         return run
 
-    def begin(self, fixes: Sequence[str], edits: Sequence[Edit], now: float) -> Run:
+    def begin(
+        self,
+        fixes: Sequence[str],
+        edits: Sequence[Edit],
+        now: float,
+        fleet: tuple[str, str] = ("", ""),
+    ) -> Run:
         """Written before the first edit, so a run killed half-way can still be undone."""
         stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now))
         import uuid  # ~2 ms (it imports platform): only when a run is journaled
 
         run_id = f"{stamp}-{uuid.uuid4().hex[:6]}"
-        return self.save(Run(run_id, now, "applying", tuple(fixes), tuple(edits)))
+        return self.save(Run(run_id, now, "applying", tuple(fixes), tuple(edits), *fleet))
 
     def mark(self, run: Run, status: str) -> Run:
         return self.save(replace(run, status=status))

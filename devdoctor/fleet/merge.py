@@ -56,7 +56,8 @@ def _groups(reports: dict[str, NodeReport], by: str) -> list[dict[str, Any]]:
                     "fix": first.get("fix"),
                     "facts": {},
                 }
-            keyed[key]["facts"][node] = first.get("facts") or {}
+            if status != "pass":  # what each failing node said; passes need no detail
+                keyed[key]["facts"][node] = first.get("facts") or {}
             nodes[key].append(node)
     out = []
     for key, group in keyed.items():

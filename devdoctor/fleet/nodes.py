@@ -3,15 +3,21 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from devdoctor.errors import UsageError
 
 
 def fold(names: Iterable[str]) -> str:
+    return _fold(frozenset(names))
+
+
+@functools.lru_cache(maxsize=256)  # one merge folds the same sets again (expected, reported, ...)
+def _fold(unique: frozenset[str]) -> str:
     from ClusterShell.NodeSet import RESOLVER_NOGROUP, NodeSet, NodeSetException
 
-    names = sorted(set(names))
+    names = sorted(unique)
     if not names:
         return ""
     try:  # no group resolution: a name is a name, never `@group`

@@ -18,7 +18,17 @@ from devdoctor.errors import UsageError
 
 # clush -L / pdsh prefix a line with the host name; srun --label with the task number.
 _PREFIX = re.compile(r"^(?P<node>[A-Za-z0-9][A-Za-z0-9._\-\[\],]*|\d+):\s?(?=\{)")
-_MAX_LINE = 16 * 1024 * 1024  # a report line longer than this is not one of ours
+_MAX_LINE = 16 * 1024 * 1024
+FIX_KINDS = ("fix-plan", "fix", "undo")  # what `fix`/`undo` print for `fleet fix`
+# What a report's target block is kept for: drift (see merge.DRIFT_TARGET) and the packages.
+TARGET_FACTS = (
+    "version",
+    "implementation",
+    "machine",
+    "glibc",
+    "platform",
+    "packages",
+)  # a report line longer than this is not one of ours
 
 
 @dataclass(frozen=True)
@@ -61,19 +71,47 @@ def _parse(text: str, source: str, fallback: str | None) -> NodeReport | Unusabl
         return Unusable(source, f"not JSON ({exc.msg} at character {exc.pos})", fallback)
     except ValueError as exc:
         return Unusable(source, f"not JSON ({exc})", fallback)
-    if not isinstance(data, dict) or not isinstance(data.get("results"), list):
-        return Unusable(source, "JSON, but not a devdoctor check report", fallback)
+    fix_output = isinstance(data, dict) and data.get("kind") in FIX_KINDS
+    if not isinstance(data, dict) or not (fix_output or isinstance(data.get("results"), list)):
+        return Unusable(source, "JSON, but not a devdoctor report", fallback)
     host: dict[str, Any] = data["host"] if isinstance(data.get("host"), dict) else {}
     node = host.get("node") if isinstance(host.get("node"), str) else None
     node = node or fallback
     if not node:
         return Unusable(source, "the report names no node (no host block)")
-    return NodeReport(node, source, data, _when(data))
+    return NodeReport(node, source, data if fix_output else _slim(data), _when(data))
 
 
-def read_lines(
-    text: str, source: str, owner: str | None = None
-) -> Iterator[NodeReport | Unusable]:
+def _slim(data: dict[str, Any]) -> dict[str, Any]:
+    """What the merge reads, so 10,000 reports fit in memory: no facts on passing diagnostics,
+    no alternatives, no per-rule timings."""
+    target = data["target"] if isinstance(data.get("target"), dict) else {}
+    results = []
+    for result in data["results"]:
+        if not isinstance(result, dict):
+            continue
+        diagnostics = []
+        for d in result.get("diagnostics") or []:
+            if not isinstance(d, dict):
+                continue
+            keep = {k: d.get(k) for k in ("status", "message", "fix")}
+            facts = d.get("facts")
+            if d.get("status") != "pass" or (isinstance(facts, dict) and "driver" in facts):
+                keep["facts"] = facts  # (a pass may carry the driver facts drift compares)
+            diagnostics.append(keep)
+        results.append(
+            {k: result.get(k) for k in ("code", "name", "status", "node")}
+            | {"diagnostics": diagnostics}
+        )
+    return {
+        "devdoctor_version": data.get("devdoctor_version"),
+        "host": data.get("host") if isinstance(data.get("host"), dict) else {},
+        "target": {k: target.get(k) for k in TARGET_FACTS if k in target},
+        "results": results,
+    }
+
+
+def read_lines(text: str, source: str, owner: str | None = None) -> Iterator[NodeReport | Unusable]:
     """JSON lines; `owner` is whose they are when the file's name says so (node05.json)."""
     for number, line in enumerate(text.splitlines(), 1):
         line = line.strip()

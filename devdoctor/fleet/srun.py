@@ -25,7 +25,8 @@ _LABEL = re.compile(r"^\s*(\d+): ?(.*)$")
 _NODELIST = ("-w", "--nodelist")
 
 
-def command(srun_args: Sequence[str], check_args: Sequence[str]) -> list[str]:
+def command(srun_args: Sequence[str], devdoctor_args: Sequence[str]) -> list[str]:
+    """srun running `devdoctor ARGS` once per node."""
     srun = shutil.which("srun")
     if srun is None:
         raise UsageError("srun is not on PATH: run fleet srun on a Slurm login or compute node")
@@ -38,10 +39,7 @@ def command(srun_args: Sequence[str], check_args: Sequence[str]) -> list[str]:
         sys.executable,  # the same devdoctor, as installed here (a shared filesystem on clusters)
         "-m",
         "devdoctor",
-        "check",
-        "--format",
-        "jsonl",
-        *check_args,
+        *devdoctor_args,
     ]
 
 
