@@ -75,6 +75,17 @@ CheckFormat = Annotated[
 ]
 
 
+NodeName = Annotated[
+    str | None,
+    typer.Option(
+        "--node-name",
+        metavar="NAME",
+        help="This machine's name in JSON output and fleet journals "
+        "(default: $SLURMD_NODENAME, the Kubernetes node, the hostname).",
+    ),
+]
+
+
 @app.command()
 def check(
     rules: Rules = None,
@@ -88,15 +99,7 @@ def check(
     quiet: Annotated[
         bool, typer.Option("-q", "--quiet", help="Only what is not a pass, and the summary.")
     ] = False,
-    node_name: Annotated[
-        str | None,
-        typer.Option(
-            "--node-name",
-            metavar="NAME",
-            help="This machine's name in the JSON host block "
-            "(default: $SLURMD_NODENAME, the Kubernetes node, the hostname).",
-        ),
-    ] = None,
+    node_name: NodeName = None,
 ) -> int:
     """Run the rules and report what is wrong."""
     from devdoctor.cli import commands
@@ -149,6 +152,7 @@ def fix(
         str | None,
         typer.Option("--fleet-run", metavar="ID", help="Tag the journal run (fleet fix apply)."),
     ] = None,
+    node_name: NodeName = None,
     **rule_flags: Any,  # the rules' own fix options (Rule.fix_options), added by _rule_flags
 ) -> int:
     """Preview fixes as diffs; with --apply write them, re-check, and journal them for undo."""
@@ -169,6 +173,7 @@ def fix(
         diff,
         format,
         fleet_run,
+        node_name,
     )
 
 
@@ -229,11 +234,12 @@ def undo(
         str | None,
         typer.Option("--fleet-run", metavar="ID", help="Undo this node's part of a fleet rollout."),
     ] = None,
+    node_name: NodeName = None,
 ) -> int:
     """Revert an applied fix run (refuses if a file changed since)."""
     from devdoctor.cli import fix_commands
 
-    return fix_commands.undo(list_runs, yes, run_id, fleet_run)
+    return fix_commands.undo(list_runs, yes, run_id, fleet_run, node_name)
 
 
 @app.command("rules")
@@ -435,6 +441,19 @@ def fleet_undo(
     from devdoctor.cli import fleet_commands
 
     return fleet_commands.fleet_undo(run_id, args or [])
+
+
+@fleet_app.command("render")
+def fleet_render(
+    what: Annotated[str, typer.Argument(metavar="playbook", help="What to write.")],
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", metavar="FILE", help="Write here.")
+    ] = None,
+) -> int:
+    """Write an adapter file: the Ansible playbook that checks, collects, fixes and undoes."""
+    from devdoctor.cli import fleet_commands
+
+    return fleet_commands.fleet_render(what, output)
 
 
 @fleet_app.command("healthcheck")

@@ -72,12 +72,14 @@ def fix(
     show_diff: bool = False,
     fmt: str = "text",
     fleet_run: str | None = None,
+    node_name: str | None = None,
 ) -> int:
     from devdoctor import paths
     from devdoctor.cli.commands import check_format
     from devdoctor.fixes import persist
 
     check_format(fmt, ("text", "json", "jsonl"))
+    node = _node(node_name)
     if fleet_run is not None and (not apply or not journal.RUN_ID.fullmatch(fleet_run)):
         raise UsageError("--fleet-run ID: with --apply, an id as `fleet fix apply` makes them")
     session = open_session(chosen, python, fix_option_values=fix_option_values, offline=offline)
@@ -90,21 +92,31 @@ def fix(
         return _from_checks(session, target, alternative)
 
     if not apply:
-        return _preview(problems(), unsafe, named, show_diff, fmt)
+        return _preview(problems(), unsafe, named, show_diff, fmt, node)
     with journal.locked(paths.state_dir()):  # a second `fix --apply` waits, then re-checks
         return _apply(
-            session, problems(), target, unsafe, yes, named, keep_unverified, fmt, fleet_run
+            session, problems(), target, unsafe, yes, named, keep_unverified, fmt, fleet_run, node
         )
 
 
-def _emit(model: dict[str, Any], fmt: str, render: Any) -> None:
+def _node(given: str | None) -> str:
+    """This machine's name for fleet output and journal tags (see `check --node-name`)."""
+    from devdoctor.core import host
+
+    if given is not None and not host.NODE_NAME.fullmatch(given):
+        raise UsageError(f"--node-name {given!r}: letters, digits, '.', '_' and '-' only")
+    return host.node_name(os.environ, given)[0]
+
+
+def _emit(model: dict[str, Any], fmt: str, render: Any, node: str | None = None) -> None:
     """Text for people; JSON (with the host block) for `fleet fix`, which collects it per node."""
     if fmt == "text":
         report.emit(model, "text", render)
         return
     from devdoctor.core import host
 
-    model = {"schema_version": report.SCHEMA_VERSION, "host": host.host_block(os.environ), **model}
+    block = host.host_block(os.environ, node)
+    model = {"schema_version": report.SCHEMA_VERSION, "host": block, **model}
     report.emit(model, fmt, render)
 
 
@@ -115,7 +127,12 @@ def _not_checked(found: Problems, named: set[str]) -> list[str]:
 
 
 def _preview(
-    found: Problems, unsafe: bool, named: set[str], show_diff: bool = False, fmt: str = "text"
+    found: Problems,
+    unsafe: bool,
+    named: set[str],
+    show_diff: bool = False,
+    fmt: str = "text",
+    node: str | None = None,
 ) -> int:
     from devdoctor.cli.text import render_plan
 
@@ -146,7 +163,7 @@ def _preview(
         "show_diff": show_diff,
         "statuses": dict(found.statuses),
     }
-    _emit(model, fmt, render_plan)
+    _emit(model, fmt, render_plan, node)
     return report.exit_code([status for _, status in found.statuses], strict=False)
 
 
@@ -185,10 +202,10 @@ def _apply(
     keep_unverified: bool,
     fmt: str = "text",
     fleet_run: str | None = None,
+    node: str = "",
 ) -> int:
     from devdoctor import paths
     from devdoctor.cli.text import render_applied
-    from devdoctor.core import host
 
     ctx = session.ctx
     planned = found.planned
@@ -207,7 +224,7 @@ def _apply(
         Journal(paths.state_dir()),
         lambda p: fixing.plan_one(p.rule, p.diagnostic, p.fix, p.ctx, target),
         keep_unverified,
-        (fleet_run, host.node_name(os.environ)[0]) if fleet_run else ("", ""),
+        (fleet_run, node) if fleet_run else ("", ""),
     )
     skipped = len(planned) - len(chosen) - declined
     footer = _not_checked(found, named)
@@ -227,6 +244,7 @@ def _apply(
         {"kind": "fix", "applied": report.applied_model(applied), "footer": footer},
         fmt,
         render_applied,
+        node,
     )
     if any(status == "error" for _, status in found.statuses):
         return 3
@@ -239,7 +257,11 @@ def _apply(
 
 
 def undo(
-    list_only: bool, yes: bool, run_id: str | None = None, fleet_run: str | None = None
+    list_only: bool,
+    yes: bool,
+    run_id: str | None = None,
+    fleet_run: str | None = None,
+    node_name: str | None = None,
 ) -> int:
     from devdoctor import paths
     from devdoctor.cli.text import render_lines
@@ -254,7 +276,7 @@ def undo(
         report.emit({"lines": lines or ["The journal is empty."]}, "text", render_lines)
         return 0
     if fleet_run is not None:
-        return _undo_fleet(book, fleet_run, yes)
+        return _undo_fleet(book, fleet_run, yes, _node(node_name))
     with journal.locked(paths.state_dir()):
         book.sweep()
         run = _chosen_run(book, run_id)
@@ -278,13 +300,13 @@ def undo(
     return 0
 
 
-def _undo_fleet(book: Journal, fleet_run: str, yes: bool) -> int:
+def _undo_fleet(book: Journal, fleet_run: str, yes: bool, node: str) -> int:
     """This node's runs of one fleet rollout, newest first (a shared home's journal holds every
     node's runs: only ours are touched). JSON lines: `fleet undo` collects them per node."""
     from devdoctor import paths
-    from devdoctor.core import host
 
-    node = host.node_name(os.environ)[0]
+    if not journal.RUN_ID.fullmatch(fleet_run):
+        raise UsageError(f"--fleet-run {fleet_run!r} is not a fleet run id")
     if not yes:
         raise UsageError("--fleet-run undoes without asking: add --yes")
     outcome: dict[str, Any] = {"kind": "undo", "fleet": fleet_run, "undone": [], "refused": []}
@@ -299,7 +321,7 @@ def _undo_fleet(book: Journal, fleet_run: str, yes: bool) -> int:
             journal.apply_all(to_apply)
             book.mark(run, "undone")
             outcome["undone"].append({"run": run.id, "fixes": list(run.fixes)})
-    _emit(outcome, "jsonl", None)
+    _emit(outcome, "jsonl", None, node)
     return 1 if outcome["refused"] else 0
 
 

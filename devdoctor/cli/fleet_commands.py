@@ -435,3 +435,14 @@ def fleet_undo(run_id: str, srun_args: Sequence[str]) -> int:
         else:
             print(f"{node}: undone {len(said.get('undone', []))} run(s)")
     return 1 if refused else 0
+
+
+def fleet_render(what: str, output: str | None) -> int:
+    """The adapter files devdoctor ships: the Ansible playbook."""
+    from importlib.resources import files
+
+    if what != "playbook":
+        raise UsageError(f"render {what!r}: choose playbook")
+    text = files("devdoctor.fleet").joinpath("playbook.yml").read_text()
+    _output(text, output)
+    return 0
