@@ -358,12 +358,18 @@ def fleet_merge(
         str | None, typer.Option("--output", "-o", metavar="FILE", help="Write here (0600).")
     ] = None,
     verbose: Annotated[bool, typer.Option("-v", "--verbose", help="List every pass.")] = False,
+    drift: Annotated[
+        bool,
+        typer.Option("--drift", help="Facts that differ: the majority's value and the outliers'."),
+    ] = False,
 ) -> int:
     """One verdict per problem across nodes; missing, stale and unreadable reports are rows too.
     Exit 0 all pass, 1 a failure, 2 a node missing, stale or unreadable."""
     from devdoctor.cli import fleet_commands
 
-    return fleet_commands.fleet_merge(sources or [], expect, max_age, format, by, output, verbose)
+    return fleet_commands.fleet_merge(
+        sources or [], expect, max_age, format, by, output, verbose, drift
+    )
 
 
 @fleet_app.command(
@@ -405,9 +411,9 @@ def fleet_fix_plan(
     unsafe_fixes: UnsafeCodes = None,
 ) -> int:
     """Every node's fix preview through srun, identical changes grouped; writes nothing."""
-    from devdoctor.cli import fleet_commands
+    from devdoctor.cli import fleet_fix_commands
 
-    return fleet_commands.fleet_fix_plan(args or [], format, unsafe_fixes or [])
+    return fleet_fix_commands.fleet_fix_plan(args or [], format, unsafe_fixes or [])
 
 
 @fleet_fix_app.command("apply", context_settings=PASSTHROUGH)
@@ -423,9 +429,9 @@ def fleet_fix_apply(
 ) -> int:
     """Apply safe fixes on every node that plans them: shared files once, a canary, batches;
     each node journals its part under one fleet run id."""
-    from devdoctor.cli import fleet_commands
+    from devdoctor.cli import fleet_fix_commands
 
-    return fleet_commands.fleet_fix_apply(
+    return fleet_fix_commands.fleet_fix_apply(
         args or [], unsafe_fixes or [], canary, batch, max_fail, engine
     )
 
@@ -438,9 +444,9 @@ def fleet_undo(
     ] = None,
 ) -> int:
     """Undo a fleet rollout on exactly the nodes it touched."""
-    from devdoctor.cli import fleet_commands
+    from devdoctor.cli import fleet_fix_commands
 
-    return fleet_commands.fleet_undo(run_id, args or [])
+    return fleet_fix_commands.fleet_undo(run_id, args or [])
 
 
 @fleet_app.command("render")

@@ -44,7 +44,7 @@ def _members(model: dict[str, Any], key: str) -> list[str]:
     return expand(model["nodes"][key]) if model["nodes"][key] else []
 
 
-def text(model: dict[str, Any], verbose: bool = False) -> str:
+def text(model: dict[str, Any], verbose: bool = False, drift: bool = False) -> str:
     nodes = model["nodes"]
     total = nodes["expected_count"]
     lines = [
@@ -75,7 +75,10 @@ def text(model: dict[str, Any], verbose: bool = False) -> str:
             if verbose or len(passes) <= 3
             else [f"{len(passes)} rules pass on every node that ran them"]
         )
-    for item in model["drift"]:
+    if model["drift"] and not drift:
+        facts = ", ".join(d["fact"] for d in model["drift"])
+        lines.append(_clean(f"drift in {facts} (--drift shows majority and outliers)"))
+    for item in model["drift"] if drift else []:
         parts = [f"{item['majority']['value']} on {item['majority']['nodes']}"]
         parts += [
             f"{o['value'] if o['value'] is not None else 'absent'} on {o['nodes']}"
@@ -87,7 +90,7 @@ def text(model: dict[str, Any], verbose: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-def markdown(model: dict[str, Any]) -> str:
+def markdown(model: dict[str, Any], drift: bool = True) -> str:
     nodes = model["nodes"]
     total = nodes["expected_count"]
 
@@ -108,7 +111,7 @@ def markdown(model: dict[str, Any]) -> str:
             f"| {g['status']} | {g['code']} `{g['name']}` | `{cell(g['nodes'])}` | "
             f"{g['count']}/{total} | {message} |"
         )
-    if model["drift"]:
+    if model["drift"] and drift:
         out += ["", "**Drift**", ""]
         for item in model["drift"]:
             outs = "; ".join(

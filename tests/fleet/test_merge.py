@@ -120,7 +120,9 @@ def test_drift_majority_against_outliers(cli: Runner, tmp_path: Path, reports: A
         fleet[node]["target"]["glibc"] = "2.31"
     fleet["node05"]["devdoctor_version"] = "0.0.9"
     folder = write(tmp_path / "r", fleet)
-    ran = cli("fleet", "merge", str(folder))
+    quiet = cli("fleet", "merge", str(folder))
+    assert "drift in devdoctor_version, glibc (--drift shows majority and outliers)" in quiet.out
+    ran = cli("fleet", "merge", str(folder), "--drift")
     glibc = reports[0]["target"]["glibc"]
     assert f"DRIFT glibc {glibc} on node[01-08]; 2.31 on node[09-10]" in ran.out
     assert "DRIFT devdoctor_version 0.1.0 on node[01-04,06-10]; 0.0.9 on node05" in ran.out
