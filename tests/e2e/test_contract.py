@@ -158,7 +158,7 @@ def test_cli_manners(cli: Runner, repo: Path) -> None:
     assert cli("--version").out.startswith("devdoctor ")
     helped = cli("--help", env={"COLUMNS": "120"})
     assert "Examples:" in helped.out and "devdoctor run -- python train.py" in helped.out
-    assert "[text|json|markdown]" in cli("check", "--help", env={"COLUMNS": "120"}).out
+    assert "[text|json|jsonl|markdown]" in cli("check", "--help", env={"COLUMNS": "120"}).out
     quiet = cli("check", "-q", "--offline", "DD102", "DD302", cwd=repo)
     assert quiet.code == 0 and "✓" not in quiet.out and "examining" not in quiet.out
     assert quiet.out.strip() == "2 pass"
