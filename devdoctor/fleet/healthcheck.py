@@ -57,6 +57,11 @@ def load_policy(file: str | None) -> Policy:
             f"{file}: unknown policy keys: {', '.join(unknown)} (known: {', '.join(sorted(known))})"
         )
     values: dict[str, Any] = dict(section)
+    for name in ("python", "env_file", "path", "report_dir", "cwd"):
+        if name in values and not isinstance(values[name], str):
+            raise UsageError(f"{file}: {name} must be a string")
+    if "offline" in values and not isinstance(values["offline"], bool):
+        raise UsageError(f"{file}: offline must be true or false")
     if "rules" in values:
         if not isinstance(values["rules"], list) or not all(
             isinstance(r, str) for r in values["rules"]
@@ -64,10 +69,8 @@ def load_policy(file: str | None) -> Policy:
             raise UsageError(f"{file}: rules must be a list of rule codes or names")
         values["rules"] = tuple(values["rules"])
     policy = Policy(**values)
-    if (
-        not isinstance(policy.timeout, (int, float))
-        or not 1 <= policy.timeout <= SLURM_KILLS_AT - 10
-    ):
+    number = isinstance(policy.timeout, (int, float)) and not isinstance(policy.timeout, bool)
+    if not number or not 1 <= policy.timeout <= SLURM_KILLS_AT - 10:
         raise UsageError(
             f"{file}: timeout must be 1-{SLURM_KILLS_AT - 10:g} s (Slurm kills at 60 s)"
         )
@@ -91,7 +94,7 @@ def read_env_file(file: str) -> dict[str, str]:
             continue
         key, eq, value = line.removeprefix("export ").partition("=")
         if not eq or not key.replace("_", "a").isalnum():
-            raise UsageError(f"{file}:{number}: not KEY=VALUE")
+            raise UsageError(f"{file}:{number}: expected NAME=value")
         try:
             parts = shlex.split(value)
         except ValueError as exc:

@@ -118,7 +118,7 @@ def test_healthcheck_drains_with_our_reason_and_resumes_only_our_drain(
     assert lab.reason("node04") == "devdoctor: DD202 hf-endpoint-malformed"
 
 
-def test_healthcheck_dry_run_and_bad_policies(
+def test_healthcheck_dry_run_changes_nothing(
     cli: Runner, health_lab: tuple[SlurmLab, Path], tmp_path: Path
 ) -> None:
     lab, envs = health_lab
@@ -134,19 +134,7 @@ def test_healthcheck_dry_run_and_bad_policies(
         "would run: scontrol update nodename=node02 state=drain "
         "'reason=devdoctor: DD102 stale-ld-preload'" in ran.err
     )
-    user_rule = tmp_path / "user.toml"
-    user_rule.write_text('[healthcheck]\nrules = ["DD301"]\n')
-    ran = cli("fleet", "healthcheck", "--policy", str(user_rule), "--node-name", "node02")
-    assert ran.code == 2 and "a user's problem never drains a node" in ran.err
-    for text, says in [
-        ("[healthcheck]\ntimeout = 90\n", "Slurm kills at 60 s"),
-        ("[healthcheck]\ncolour = 1\n", "unknown policy keys: colour"),
-        ("[healthcheck\n", "not TOML"),
-    ]:
-        bad = tmp_path / "bad.toml"
-        bad.write_text(text)
-        ran = cli("fleet", "healthcheck", "--policy", str(bad), "--node-name", "node02")
-        assert ran.code == 2 and says in ran.err and ran.err.count("\n") == 1, ran.err
+    assert lab.reason("node02") == "none"
 
 
 def test_prolog_mode_fails_the_job_on_a_bad_node(tmp_path: Path, cli: Runner) -> None:
