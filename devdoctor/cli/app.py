@@ -380,12 +380,22 @@ def fleet_srun(
         list[str] | None,
         typer.Argument(metavar="[SRUN OPTIONS] [-- CHECK ARGS]", help="Passed to srun / check."),
     ] = None,
+    format: Annotated[
+        str,
+        typer.Option(
+            "--format", metavar="[text|json|markdown|html|hostlist]", help="Output format."
+        ),
+    ] = "text",
+    timeout: Annotated[
+        float | None,
+        typer.Option("--timeout", metavar="SECONDS", help="Merge what came back by then."),
+    ] = None,
 ) -> int:
     """Check every node of your allocation through srun, merged; ends with an --exclude= line.
-    A non-zero exit lets a batch script stop before torchrun."""
+    A non-zero exit lets a batch script stop before torchrun. Options before the srun ones."""
     from devdoctor.cli import fleet_commands
 
-    return fleet_commands.fleet_srun(args or [], "text", None)
+    return fleet_commands.fleet_srun(args or [], format, timeout)
 
 
 fleet_fix_app = typer.Typer(

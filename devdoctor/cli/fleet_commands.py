@@ -102,6 +102,8 @@ def fleet_srun(args: Sequence[str], fmt: str, timeout: float | None) -> int:
 
     if fmt not in MERGE_FORMATS:
         raise UsageError(f"--format {fmt}: choose {', '.join(MERGE_FORMATS)}")
+    if timeout is not None and timeout <= 0:
+        raise UsageError("--timeout: a number of seconds above 0")
     args = list(args)
     srun_args, check_args = (
         (args[: args.index("--")], args[args.index("--") + 1 :]) if "--" in args else (args, [])

@@ -11,8 +11,10 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Mapping, Sequence
 
 from devdoctor.errors import UsageError
@@ -62,15 +64,26 @@ def run(cmd: Sequence[str], timeout: float | None) -> tuple[list[NodeReport | Un
     env = dict(os.environ)
     env.pop("SLURM_CPU_BIND", None)  # an inherited binding from salloc can refuse a 1-task step
     try:
-        proc = subprocess.run(
-            list(cmd), stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env, timeout=timeout
+        proc = subprocess.Popen(
+            list(cmd), stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env
         )
-    except subprocess.TimeoutExpired as exc:
-        out = exc.stdout or b""
-        return reassemble(out.decode("utf-8", "replace")), 124
     except OSError as exc:
         raise UsageError(f"cannot run srun: {exc.strerror or exc}") from None
-    return reassemble(proc.stdout.decode("utf-8", "replace")), proc.returncode
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        # Two SIGINTs within a second make srun cancel the step on every node (killing srun
+        # alone would leave the tasks running); then what came back is merged.
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGINT)
+        try:
+            out, _ = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, _ = proc.communicate()
+        return reassemble(out.decode("utf-8", "replace")), 124
+    return reassemble(out.decode("utf-8", "replace")), proc.returncode
 
 
 def reassemble(labelled: str) -> list[NodeReport | Unusable]:

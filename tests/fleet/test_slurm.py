@@ -168,3 +168,25 @@ def test_prolog_mode_fails_the_job_on_a_bad_node(tmp_path: Path, cli: Runner) ->
         assert wait_for(lambda: lab.reason("node02") == "Prolog error"), lab.reason("node02")
     finally:
         lab.stop()
+
+
+def test_a_node_that_hangs_is_missing_after_the_timeout(
+    cli: Runner, lab64: SlurmLab, tmp_path: Path
+) -> None:
+    hang = tmp_path / "hang"
+    hang.mkdir()
+    (hang / "sitecustomize.py").write_text("import time\ntime.sleep(600)\n")
+    lab64.fault("node60", PYTHONPATH=str(hang))
+    try:
+        start = time.monotonic()
+        ran = cli(
+            "fleet", "srun", "--timeout", "15", "--format", "hostlist", "-w", "node[58-61]", "--",
+            "DD102", "--offline", env=lab64.env, timeout=120,
+        )  # fmt: skip
+        assert time.monotonic() - start < 60
+        assert ran.code == 2, ran.out + ran.err
+        assert ran.out == "node60\n"  # the one to exclude
+        assert "srun did not finish in 15 s; merged what came back" in ran.err
+    finally:
+        (lab64.inject / "node60").unlink()
+    assert wait_for(lambda: lab64.sinfo("-n", "node60", "-o", "%T") == "idle", 60)
