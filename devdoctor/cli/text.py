@@ -1,13 +1,17 @@
-"""Text rendering with rich. Takes only models that report.emit has already scrubbed."""
+"""Text rendering: rich on a terminal, the same text without rich elsewhere (plain.py). Takes
+only models that report.emit has already scrubbed."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.markup import escape
+from devdoctor.cli.plain import PlainConsole, escape, wants_rich
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 ICONS = {
     "pass": ("✓", "green"),
@@ -22,9 +26,13 @@ OUTCOME_STYLE = {
 }
 
 
-def console(stderr: bool = False) -> Console:
+def console(stderr: bool = False) -> Console | PlainConsole:
     """On a terminal lines wrap at its width; in logs and pipes they stay whole."""
-    out = Console(stderr=stderr, highlight=False, soft_wrap=True)
+    if not wants_rich(sys.stderr if stderr else sys.stdout):
+        return PlainConsole(stderr)
+    from rich.console import Console
+
+    out = Console(stderr=stderr, highlight=False, soft_wrap=True, emoji=False)
     out.soft_wrap = not out.is_terminal
     return out
 
@@ -33,14 +41,14 @@ def console(stderr: bool = False) -> Console:
 def spinner(message: str) -> Iterator[Any]:
     """A spinner on stderr while slow rules run; only on a terminal."""
     err = console(stderr=True)
-    if not err.is_terminal:
+    if isinstance(err, PlainConsole) or not err.is_terminal:
         yield None
         return
     with err.status(message) as status:
         yield status
 
 
-def _facts(out: Console, facts: dict[str, Any], indent: str) -> None:
+def _facts(out: Console | PlainConsole, facts: dict[str, Any], indent: str) -> None:
     for key, value in facts.items():
         out.print(f"{indent}[dim]{escape(str(key))}:[/] {escape(_short(value))}")
 
@@ -60,7 +68,7 @@ def _short(value: Any) -> str:
     return text if len(text) <= 300 else text[:297] + "..."
 
 
-def _hanging(out: Console, text: str, first_indent: int, indent: int) -> list[str]:
+def _hanging(out: Console | PlainConsole, text: str, first_indent: int, indent: int) -> list[str]:
     """The text cut to the terminal's width, later lines to sit under an indent; as it is
     when the output is not a terminal (logs and pipes keep whole lines)."""
     if not out.is_terminal or first_indent + len(text) <= out.width:
@@ -221,7 +229,7 @@ def _changed_lines(diff: str) -> tuple[int, int]:
     return added, removed
 
 
-def _diff(out: Console, diff: str) -> None:
+def _diff(out: Console | PlainConsole, diff: str) -> None:
     for line in diff.splitlines():
         style = "green" if line.startswith("+") else "red" if line.startswith("-") else "dim"
         out.print(f"    {line}", style=style, markup=False)
