@@ -105,7 +105,8 @@ def read_env_file(file: str) -> dict[str, str]:
 
 def examined_env(policy: Policy, inherited: Mapping[str, str], node: str) -> dict[str, str]:
     env = {"PATH": policy.path, "LANG": "C.UTF-8"}
-    for name in ("SLURMD_NODENAME", "SLURM_CONF", "HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
+    kept = ("SLURMD_NODENAME", "SLURM_CONF", "HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME")
+    for name in (*kept, "XDG_STATE_HOME"):
         if inherited.get(name):
             env[name] = inherited[name]
     if "HOME" not in env:

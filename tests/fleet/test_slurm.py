@@ -77,8 +77,10 @@ def health_lab(tmp_path: Path) -> Iterator[tuple[SlurmLab, Path]]:
         f'timeout = 30\nreport_dir = "{tmp_path}/spool"\n'
     )
     program = tmp_path / "dd-healthcheck"
+    home = os.environ["HOME"]  # the test's own home: slurmd gives the program none
     program.write_text(  # a site's wrapper names its slurm.conf when it is not the default
-        f"#!/bin/sh\nexport SLURM_CONF={root}/slurm.conf\n"
+        f"#!/bin/sh\nexport SLURM_CONF={root}/slurm.conf HOME={home}\n"
+        f"export XDG_CACHE_HOME={home}/.cache XDG_STATE_HOME={home}/.state\n"
         f"exec {sys.executable} -m devdoctor fleet healthcheck --policy {policy} "
         f">>{tmp_path}/hc.log 2>&1\n"
     )
@@ -144,8 +146,10 @@ def test_prolog_mode_fails_the_job_on_a_bad_node(tmp_path: Path, cli: Runner) ->
     policy = tmp_path / "fleet.toml"
     policy.write_text(f'[healthcheck]\nenv_file = "{envs}/{{node}}.env"\nrules = ["DD102"]\n')
     prolog = tmp_path / "dd-prolog"
+    home = os.environ["HOME"]
     prolog.write_text(
-        f"#!/bin/sh\nexec {sys.executable} -m devdoctor fleet healthcheck --mode prolog "
+        f"#!/bin/sh\nexport HOME={home} XDG_CACHE_HOME={home}/.cache XDG_STATE_HOME={home}/.state\n"
+        f"exec {sys.executable} -m devdoctor fleet healthcheck --mode prolog "
         f"--policy {policy}\n"
     )
     prolog.chmod(0o755)
