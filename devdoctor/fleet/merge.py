@@ -125,7 +125,8 @@ def merge(collected: Collected, options: Options) -> dict[str, Any]:
         and (r.generated_at is None or now - r.generated_at > options.max_age)
     )
     fresh = {n: r for n, r in reports.items() if n not in stale}
-    unusable_nodes = {u.node for u in collected.unusable if u.node}
+    # A node with a usable report and a stray line (a library printing to stdout) still reported.
+    unusable_nodes = {u.node for u in collected.unusable if u.node} - set(reports)
     missing = sorted(set(expected) - set(reports) - unusable_nodes)
     groups = _groups(fresh, options.by)
     failing = {n for g in groups if g["status"] in ("fail", "error") for n in g["node_list"]}
@@ -148,7 +149,13 @@ def merge(collected: Collected, options: Options) -> dict[str, Any]:
         },
         "stale": [_stale(reports[n], now) for n in stale],
         "unusable": [
-            {"source": u.source, "node": u.node, "reason": u.reason} for u in collected.unusable
+            {
+                "source": u.source,
+                "node": u.node,
+                "reason": u.reason,
+                "reported": u.node in reports,  # beside a usable report: a note, not silence
+            }
+            for u in collected.unusable
         ],
         "duplicated": [{"node": n, "sources": s} for n, s in sorted(collected.duplicated.items())],
         "groups": groups,
@@ -170,7 +177,7 @@ def exit_code(model: dict[str, Any]) -> int:
     """0 all pass; 2 a report missing, stale or unusable (silence is the worse news); 1 a
     failure or an error."""
     nodes = model["nodes"]
-    if nodes["missing"] or nodes["stale"] or model["unusable"]:
+    if nodes["missing"] or nodes["stale"] or any(not u["reported"] for u in model["unusable"]):
         return 2
     if any(g["status"] in ("fail", "error") for g in model["groups"]):
         return 1

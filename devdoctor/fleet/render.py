@@ -32,7 +32,8 @@ def _silence_rows(model: dict[str, Any]) -> list[tuple[str, str, str]]:
         age = f"{item['age_s'] // 60} min old" if item["age_s"] is not None else "undated"
         rows.append(("STALE", item["node"], f"report {age}"))
     for item in model["unusable"]:
-        rows.append(("UNUSABLE", item["node"] or "?", f"{item['source']}: {item['reason']}"))
+        label = "STRAY" if item.get("reported") else "UNUSABLE"  # beside its report, or instead
+        rows.append((label, item["node"] or "?", f"{item['source']}: {item['reason']}"))
     for item in model["duplicated"]:
         rows.append(("DUPLICATE", item["node"], f"{len(item['sources'])} reports; newest kept"))
     return rows

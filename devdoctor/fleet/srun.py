@@ -110,7 +110,13 @@ def reassemble(labelled: str) -> list[NodeReport | Unusable]:
                     lines.append(current)
                     current = ""
             whole = "\n".join([*lines, current] if current else lines)
-        out.extend(read_text(whole, source, None))
+        items = list(read_text(whole, source, None))
+        # Stray output of a task that also reported is that node's, not an unknown one's.
+        node = next((i.node for i in items if isinstance(i, NodeReport)), None)
+        out.extend(
+            Unusable(i.source, i.reason, i.node or node) if isinstance(i, Unusable) else i
+            for i in items
+        )
     if stray:
         out.extend(read_lines("\n".join(stray), "srun"))
     return out

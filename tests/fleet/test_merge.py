@@ -197,3 +197,25 @@ NAMES = st.lists(
 @given(NAMES)
 def test_folding_round_trips(names: list[str]) -> None:
     assert sorted(expand(fold(names))) == sorted(set(names))
+
+
+def test_a_stray_line_beside_a_report_is_a_note_not_silence(cli: Runner, reports: Any) -> None:
+    """srun output of one task: a library's print, then the report (as fleet srun reads it)."""
+    from devdoctor.fleet.srun import reassemble
+
+    good, _ = reports
+    text = "0: loading plugins...\n" + "".join(
+        f"0: {piece}\n" for piece in _pieces(json.dumps(as_node(good, "node01")))
+    )
+    items = reassemble(text)
+    assert [type(i).__name__ for i in items] == ["Unusable", "NodeReport"]
+    assert items[0].node == "node01"  # the task's node, from its own report
+    lines = [json.dumps(as_node(good, "node01")), "node01: loading plugins..."]
+    ran = cli("fleet", "merge", "-", "--expect", "node01", stdin="\n".join(lines) + "\n")
+    assert ran.code == 0, ran.out
+    assert "STRAY on node01" in ran.out and "exclude" not in ran.out
+
+
+def _pieces(line: str) -> list[str]:
+    """As srun forwards a line: 1024-byte pieces."""
+    return [line[i : i + 1024] for i in range(0, len(line), 1024)]
