@@ -70,12 +70,14 @@ def text(model: dict[str, Any], verbose: bool = False, drift: bool = False) -> s
         fix = group.get("fix") or {}
         if fix.get("title"):
             lines.append(f"    fix ({fix.get('applicability', '?')}): {_clean(fix['title'])}")
-    if passes:
-        lines.extend(
-            passes
-            if verbose or len(passes) <= 3
-            else [f"{len(passes)} rules pass on every node that ran them"]
-        )
+    if verbose or len(passes) <= 3:
+        lines.extend(passes)
+    else:  # 46 rules x a few nodes: a count, the detail on -v
+        everywhere = sum(1 for p in passes if p.endswith(f" on all {total}"))
+        said = [f"{everywhere} rules pass on all {total}"] if everywhere else []
+        if len(passes) > everywhere:
+            said.append(f"{len(passes) - everywhere} pass on some nodes")
+        lines.append("; ".join(said) + " (-v lists them)")
     if model["drift"] and not drift:
         facts = ", ".join(d["fact"] for d in model["drift"])
         lines.append(_clean(f"drift in {facts} (--drift shows majority and outliers)"))

@@ -219,3 +219,19 @@ def test_a_stray_line_beside_a_report_is_a_note_not_silence(cli: Runner, reports
 def _pieces(line: str) -> list[str]:
     """As srun forwards a line: 1024-byte pieces."""
     return [line[i : i + 1024] for i in range(0, len(line), 1024)]
+
+
+def test_many_passing_rules_are_counted_and_listed_with_v(
+    cli: Runner, tmp_path: Path, reports: Any
+) -> None:
+    fleet = fleet_of(reports, 4, {"node02"})
+    for report in fleet.values():  # more rules, as a full check has
+        model = next(r for r in report["results"] if r["code"] == "DD510")
+        report["results"] += [{**model, "code": f"DD59{i}"} for i in range(4)]
+    folder = write(tmp_path / "r", fleet)
+    ran = cli("fleet", "merge", str(folder))
+    assert "6 rules pass on all 4; 1 pass on some nodes (-v lists them)" in ran.out, ran.out
+    listed = cli("fleet", "merge", str(folder), "-v")
+    assert (
+        "DD593 pass on all 4" in listed.out and "DD102 pass on node[01,03-04] (3/4)" in listed.out
+    )
