@@ -14,6 +14,7 @@ loader skips it. Tests hold the answer against the real loader (`/proc/<pid>/map
 
 from __future__ import annotations
 
+import functools
 import os
 import struct
 from collections.abc import Callable, Mapping, Sequence
@@ -121,11 +122,17 @@ class Loader:
     def ld_cache(self) -> dict[str, str]:
         if self._cache is None:
             try:
-                with open(self.cache_file, "rb") as f:
-                    self._cache = parse_ld_cache(f.read(), self.machine)
+                st = os.stat(self.cache_file)
+                self._cache = _ld_cache(self.cache_file, st.st_size, st.st_mtime_ns, self.machine)
             except OSError:
                 self._cache = {}
         return self._cache
+
+
+@functools.lru_cache(maxsize=8)  # several loaders per run read the one cache file
+def _ld_cache(path: str, size: int, mtime_ns: int, machine: str) -> dict[str, str]:
+    with open(path, "rb") as f:
+        return parse_ld_cache(f.read(), machine)
 
 
 def _read(path: str) -> DynamicInfo | None:
