@@ -9,11 +9,12 @@ import contextlib
 import json
 import os
 import re
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from devdoctor.api import Context, TargetFacts, write_private
+from devdoctor.api import VERSION, Context, TargetFacts, write_private
 
 
 class Dist(NamedTuple):
@@ -108,18 +109,20 @@ def exists(path: str) -> bool:
     return os.path.lexists(path)
 
 
-def by_installed(ctx: Context, kind: str, compute: Callable[[], Any]) -> Any:
+def by_installed(ctx: Context, kind: str, compute: Callable[[], Any], salt: str = "") -> Any:
     """compute()'s JSON-able answer, kept on disk until a site-packages folder changes (an
-    install or removal changes its mtime): a warm check neither reads metadata nor imports
-    packaging."""
+    install or removal changes its mtime), devdoctor changes, or `salt` (the data the answer
+    also depends on, such as a table) does: a warm check neither reads metadata nor imports
+    packaging. One file per environment, so two environments do not evict each other."""
     target = ctx.target()
-    stamp: list[Any] = [target.executable, target.version, kind]
+    stamp: list[Any] = [VERSION, zlib.crc32(salt.encode()), target.executable, target.version]
     for folder in target.site_packages:
         try:
             stamp.append([folder, os.stat(folder).st_mtime_ns])
         except OSError:
             stamp.append([folder, None])
-    file = ctx.cache_dir / f"python-{kind}.json" if ctx.cache_dir else None
+    key = f"{zlib.crc32(target.executable.encode()):08x}"
+    file = ctx.cache_dir / f"python-{kind}-{key}.json" if ctx.cache_dir else None
     if file is not None:
         with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
             cached = json.loads(file.read_text())

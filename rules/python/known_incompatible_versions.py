@@ -58,7 +58,8 @@ from devdoctor.api import (
 
 from ._metadata import by_installed
 
-TABLE = tomllib.loads((Path(__file__).parent / "known_incompatible.toml").read_text())["entry"]
+TABLE_TEXT = (Path(__file__).parent / "known_incompatible.toml").read_text()
+TABLE = tomllib.loads(TABLE_TEXT)["entry"]
 
 
 def _matches(ctx: Context, entry: dict[str, Any]) -> dict[str, str | None] | None:
@@ -113,7 +114,10 @@ def _fix(ctx: Context, entry: dict[str, Any]) -> Fix:
 def check(ctx: Context, settings: Any) -> Iterator[Diagnostic]:
     try:
         matched = by_installed(
-            ctx, "known-incompatible", lambda: {e["id"]: _matches(ctx, e) for e in TABLE}
+            ctx,
+            "known-incompatible",
+            lambda: {e["id"]: _matches(ctx, e) for e in TABLE},
+            salt=TABLE_TEXT,  # an edited table is a new answer
         )
     except TargetError as exc:
         yield Diagnostic(Status.SKIP, f"cannot examine the environment: {exc}")
